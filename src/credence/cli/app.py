@@ -1,0 +1,22 @@
+"""The ``credence`` command: every group registers itself here, nothing else lives here."""
+
+from __future__ import annotations
+
+import typer
+
+from credence.cli import demo_cmd, ingest_cmd, results_cmd, rules_cmd, synth_cmd
+
+app = typer.Typer(
+    name="credence",
+    help="Credence: an open credit information platform with due process built in.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for module in (ingest_cmd, rules_cmd, results_cmd, synth_cmd, demo_cmd):
+    module.register(app)
+
+
+def main() -> None:
+    app()

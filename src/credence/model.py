@@ -1,0 +1,137 @@
+"""The canonical record and the vocabularies shared by every stage.
+
+Records are stored as Parquet with exactly these columns (DESIGN.md, "Canonical record");
+``hints`` and ``attributes`` are JSON objects stored as text so every engine can read them.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pyarrow as pa
+
+SUBJECT_KINDS: Final = ("person", "organization")
+LEVELS: Final = ("district", "city", "province", "national", "private")
+STREAMS: Final = ("administrative", "commercial", "social", "judicial")
+
+# Data categories no ruleset and no source mapping may use (DESIGN.md, "Safeguards").
+FORBIDDEN_CATEGORIES: Final = frozenset(
+    {
+        "political_opinion",
+        "political_speech",
+        "speech",
+        "religion",
+        "ethnicity",
+        "race",
+        "biometrics",
+        "face_recognition",
+        "health",
+        "genetics",
+        "sexual_life",
+        "party_membership",
+        "union_membership",
+        "private_communications",
+        "web_browsing",
+        "location_tracking",
+    }
+)
+
+# Words that betray a forbidden category under another name ("religious_affiliation", "gps_trace").
+FORBIDDEN_WORDS: Final = (
+    "politic",
+    "religio",
+    "ethnic",
+    "race",
+    "biometric",
+    "face",
+    "facial",
+    "fingerprint",
+    "health",
+    "medical",
+    "genetic",
+    "sexual",
+    "party",
+    "union",
+    "communication",
+    "browsing",
+    "location",
+    "gps",
+    "speech",
+)
+
+# Categories of legal decisions: the only records a black listing may rest on.
+LEGAL_DECISION_CATEGORIES: Final = frozenset({"court_judgment", "admin_penalty"})
+
+CONSENT_PREFIX: Final = "consent."
+CONSENT_GRANTED: Final = "consent.granted"
+CONSENT_WITHDRAWN: Final = "consent.withdrawn"
+SCORING_SCOPE: Final = "scoring"
+
+RECORD_COLUMNS: Final = (
+    "record_id",
+    "source",
+    "level",
+    "stream",
+    "category",
+    "subject_kind",
+    "subject_code",
+    "hints",
+    "kind",
+    "occurred_at",
+    "amount",
+    "attributes",
+    "batch_id",
+    "row_number",
+    "ingested_at",
+    "consent_ref",
+)
+
+RECORD_SCHEMA: Final = pa.schema(
+    [
+        pa.field("record_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("level", pa.string(), nullable=False),
+        pa.field("stream", pa.string(), nullable=False),
+        pa.field("category", pa.string(), nullable=False),
+        pa.field("subject_kind", pa.string(), nullable=False),
+        pa.field("subject_code", pa.string()),  # empty until resolved
+        pa.field("hints", pa.string()),  # JSON object
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("occurred_at", pa.date32(), nullable=False),
+        pa.field("amount", pa.float64()),
+        pa.field("attributes", pa.string()),  # JSON object
+        pa.field("batch_id", pa.string(), nullable=False),
+        pa.field("row_number", pa.int64(), nullable=False),
+        pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("consent_ref", pa.string()),
+    ]
+)
+
+# DuckDB column types of the records table/view, in RECORD_COLUMNS order.
+RECORD_SQL_TYPES: Final = {
+    "record_id": "VARCHAR",
+    "source": "VARCHAR",
+    "level": "VARCHAR",
+    "stream": "VARCHAR",
+    "category": "VARCHAR",
+    "subject_kind": "VARCHAR",
+    "subject_code": "VARCHAR",
+    "hints": "VARCHAR",
+    "kind": "VARCHAR",
+    "occurred_at": "DATE",
+    "amount": "DOUBLE",
+    "attributes": "VARCHAR",
+    "batch_id": "VARCHAR",
+    "row_number": "BIGINT",
+    "ingested_at": "TIMESTAMP WITH TIME ZONE",
+    "consent_ref": "VARCHAR",
+}
+
+
+def is_forbidden_category(category: str) -> bool:
+    """True when a category name is, or plainly names, a forbidden data category."""
+    name = category.strip().lower()
+    if name in FORBIDDEN_CATEGORIES:
+        return True
+    parts = name.replace("-", "_").replace(".", "_").split("_")
+    return any(part.startswith(word) for part in parts for word in FORBIDDEN_WORDS)

@@ -1,0 +1,34 @@
+"""The catalog's tables, created once per workspace (CREATE ... IF NOT EXISTS keeps it idempotent)."""
+
+from __future__ import annotations
+
+import duckdb
+
+SCHEMA_VERSION = 1
+
+CATALOG_DDL = (
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS sources (
+        source VARCHAR PRIMARY KEY, level VARCHAR, stream VARCHAR, category VARCHAR,
+        consent_required BOOLEAN, mapping VARCHAR, registered_at TIMESTAMPTZ)""",
+    """CREATE TABLE IF NOT EXISTS batches (
+        batch_id VARCHAR PRIMARY KEY, source VARCHAR, file VARCHAR, file_sha256 VARCHAR,
+        path VARCHAR, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+        rows_duplicate BIGINT, committed_at TIMESTAMPTZ)""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        batch_id VARCHAR, source VARCHAR, file VARCHAR, row_number BIGINT, field VARCHAR,
+        reason VARCHAR, detail VARCHAR, raw VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS score_runs (
+        run_id VARCHAR PRIMARY KEY, as_of DATE, ruleset VARCHAR, version VARCHAR,
+        ruleset_hash VARCHAR, engine VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
+        subjects BIGINT, lines BIGINT)""",
+)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the catalog tables that are missing and stamp the schema version."""
+    for statement in CATALOG_DDL:
+        con.execute(statement)
+    con.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+    )
