@@ -1,1 +1,1 @@
-"""The rule language: YAML → pydantic spec → safeguards → SQL plan, and the per-subject explainer."""
+"""The rule language: YAML → pydantic spec → safeguards → SQL plan; and the explainer."""

@@ -1,4 +1,4 @@
-"""The catalog's tables, created once per workspace (CREATE ... IF NOT EXISTS keeps it idempotent)."""
+"""The catalog tables, created once per workspace (IF NOT EXISTS keeps it idempotent)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ CATALOG_DDL = (
     """CREATE TABLE IF NOT EXISTS quarantine (
         batch_id VARCHAR, source VARCHAR, file VARCHAR, row_number BIGINT, field VARCHAR,
         reason VARCHAR, detail VARCHAR, raw VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS rulesets (
+        ruleset VARCHAR, version VARCHAR, ruleset_hash VARCHAR PRIMARY KEY, body VARCHAR,
+        stored_at TIMESTAMPTZ)""",
     """CREATE TABLE IF NOT EXISTS score_runs (
         run_id VARCHAR PRIMARY KEY, as_of DATE, ruleset VARCHAR, version VARCHAR,
         ruleset_hash VARCHAR, engine VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,

@@ -68,7 +68,9 @@ class Workspace:
             )
         return ws
 
-    def connect(self, read_only: bool = False, memory_limit: str = "6GB") -> duckdb.DuckDBPyConnection:
+    def connect(
+        self, read_only: bool = False, memory_limit: str = "6GB"
+    ) -> duckdb.DuckDBPyConnection:
         """A connection to the catalog with the ``records`` view over committed batches."""
         con = duckdb.connect(str(self.catalog_path), read_only=read_only)
         self.temp_dir.mkdir(parents=True, exist_ok=True)

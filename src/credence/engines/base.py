@@ -1,0 +1,20 @@
+"""What every engine implements; everything else lives once above this seam."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from credence.rules.compile import Plan
+
+
+class Engine(Protocol):
+    """A narrow seam (after splink): run a plan, run a query, fetch rows."""
+
+    name: str
+    dialect: str
+
+    def run_plan(self, plan: Plan) -> None:
+        """Materialise every step of the plan as a table named after it."""
+
+    def fetch(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of a query as dicts."""
