@@ -1,0 +1,47 @@
+"""Reading the red and black lists a scoring run wrote, with each subject's display name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from credence.errors import CredenceError
+from credence.identifiers import mask
+
+LIST_NAMES = ("black", "red")
+
+
+def read_list(
+    con: duckdb.DuckDBPyConnection,
+    list_name: str,
+    include_expired: bool = False,
+    unmask: bool = False,
+) -> list[dict[str, Any]]:
+    """Listings of one list, newest first; people's codes masked unless asked otherwise."""
+    if list_name not in LIST_NAMES:
+        raise CredenceError(f"unknown list {list_name!r}: choose one of {', '.join(LIST_NAMES)}")
+    states = "" if include_expired else "AND l.state <> 'expired'"
+    cursor = con.execute(
+        f"""
+        WITH names AS (
+            SELECT subject_kind, subject_code, arg_max(hints ->> '$.name', occurred_at) AS name
+            FROM records WHERE hints ->> '$.name' IS NOT NULL AND subject_code IS NOT NULL
+            GROUP BY ALL
+        )
+        SELECT l.list_name, l.subject_kind, l.subject_code, n.name, l.state, l.requirement_id,
+               l.record_id, l.proposed_on, l.published_on, l.expires_on
+        FROM listings l
+        LEFT JOIN names n ON n.subject_kind = l.subject_kind AND n.subject_code = l.subject_code
+        WHERE l.list_name = ? {states}
+        ORDER BY l.published_on DESC, l.subject_code, l.record_id
+        """,
+        [list_name],
+    )
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    if not unmask:
+        for row in rows:
+            if row["subject_kind"] == "person":
+                row["subject_code"] = mask(row["subject_code"])
+    return rows

@@ -1,0 +1,84 @@
+"""One subject's file: its records from the workspace, run through the explainer, with provenance.
+
+The explanation comes from the per-subject evaluator (``rules.explain``), not from the result
+tables, so it can be asked for any day and any ruleset; the two agree by test.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from credence.errors import NotFoundError
+from credence.identifiers import compact
+from credence.rules.explain import Explanation, explain
+from credence.rules.spec import Ruleset
+
+
+@dataclass
+class SubjectFile:
+    """An explanation plus where each of its records came from."""
+
+    explanation: Explanation
+    name: str | None
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.explanation.to_dict()
+        data["name"] = self.name
+        for line in data["lines"]:
+            line["provenance"] = self.provenance.get(line["record_id"], {})
+        for listing in data["listings"]:
+            if listing["record_id"]:
+                listing["provenance"] = self.provenance.get(listing["record_id"], {})
+        return data
+
+
+def subject_records(con: duckdb.DuckDBPyConnection, code: str) -> list[dict[str, Any]]:
+    """Every record of a subject code (all kinds), as dicts with canonical field names."""
+    cursor = con.execute("SELECT * FROM records WHERE subject_code = ?", [code])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _provenance(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> dict[str, Any]:
+    files = dict(con.execute("SELECT batch_id, file FROM batches").fetchall())
+    return {
+        r["record_id"]: {
+            "source": r["source"],
+            "level": r["level"],
+            "batch_id": r["batch_id"],
+            "file": files.get(r["batch_id"]),
+            "row_number": r["row_number"],
+            "ingested_at": r["ingested_at"].isoformat() if r.get("ingested_at") else None,
+        }
+        for r in records
+    }
+
+
+def _display_name(records: list[dict[str, Any]]) -> str | None:
+    for record in sorted(records, key=lambda r: r["occurred_at"], reverse=True):
+        hints = record.get("hints")
+        if hints:
+            name = json.loads(hints).get("name")
+            if name:
+                return str(name)
+    return None
+
+
+def subject_file(
+    con: duckdb.DuckDBPyConnection, code: str, ruleset: Ruleset, as_of: date
+) -> SubjectFile:
+    """Explain one subject by code; NotFoundError when the workspace holds nothing on it."""
+    wanted = compact(code) if code else code
+    records = subject_records(con, wanted)
+    if not records:
+        raise NotFoundError(f"no records for subject {code!r} in this workspace")
+    kinds = sorted({r["subject_kind"] for r in records})
+    kind = kinds[0]
+    explanation = explain(ruleset, kind, wanted, records, as_of)
+    return SubjectFile(explanation, _display_name(records), _provenance(con, records))
