@@ -14,6 +14,7 @@ from credence.model import RECORD_SCHEMA
 from credence.rules.compile import compile_plan
 from credence.rules.explain import explain
 from credence.rules.spec import Ruleset
+from credence.store.subjects import SUBJECTS_FROM_RECORDS
 from tests.rules_strategies import scenarios
 
 
@@ -23,6 +24,7 @@ def _records_table(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]
     table = pa.Table.from_pylist(rows, schema=schema)
     con.register("records_arrow", table)
     con.execute("CREATE OR REPLACE TABLE records AS SELECT * FROM records_arrow")
+    con.execute(f"CREATE OR REPLACE TABLE subjects AS {SUBJECTS_FROM_RECORDS}")
 
 
 def _sql_results(ruleset: Ruleset, records: list[dict[str, Any]], as_of: date) -> dict[str, Any]:

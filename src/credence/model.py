@@ -36,27 +36,18 @@ FORBIDDEN_CATEGORIES: Final = frozenset(
     }
 )
 
-# Words that betray a forbidden category under another name ("religious_affiliation", "gps_trace").
-FORBIDDEN_WORDS: Final = (
-    "politic",
-    "religio",
-    "ethnic",
-    "race",
-    "biometric",
-    "face",
-    "facial",
-    "fingerprint",
-    "health",
-    "medical",
-    "genetic",
-    "sexual",
-    "party",
-    "union",
-    "communication",
-    "browsing",
-    "location",
-    "gps",
-    "speech",
+# Stems that betray a forbidden category under another name ("religious_affiliation", "gps_trace"),
+# whole words that do so only on their own ("union", "party"), and the harmless phrases that
+# contain such a word ("credit_union", "third_party").
+FORBIDDEN_STEMS: Final = (
+    "politic", "religio", "ethnic", "biometric", "fingerprint", "facial", "health", "medical",
+    "genetic", "sexual", "browsing", "gps", "geoloc", "communication",
+)  # fmt: skip
+FORBIDDEN_WORDS: Final = frozenset(
+    {"race", "racial", "face", "union", "unions", "party", "speech", "location", "dna", "faith"}
+)
+HARMLESS_PHRASES: Final = frozenset(
+    {"credit_union", "third_party", "face_value", "party_a", "party_b", "counter_party"}
 )
 
 # Categories of legal decisions: the only records a black listing may rest on.
@@ -129,9 +120,17 @@ RECORD_SQL_TYPES: Final = {
 
 
 def is_forbidden_category(category: str) -> bool:
-    """True when a category name is, or plainly names, a forbidden data category."""
-    name = category.strip().lower()
+    """True when a category (or kind, or field) name is, or plainly names, a forbidden one."""
+    name = category.strip().lower().replace("-", "_")
     if name in FORBIDDEN_CATEGORIES:
         return True
-    parts = name.replace("-", "_").replace(".", "_").split("_")
-    return any(part.startswith(word) for part in parts for word in FORBIDDEN_WORDS)
+    parts = [p for p in name.replace(".", "_").split("_") if p]
+    for i, part in enumerate(parts):
+        if any(part.startswith(stem) for stem in FORBIDDEN_STEMS):
+            return True
+        if part in FORBIDDEN_WORDS:
+            before = f"{parts[i - 1]}_{part}" if i else ""
+            after = f"{part}_{parts[i + 1]}" if i + 1 < len(parts) else ""
+            if before not in HARMLESS_PHRASES and after not in HARMLESS_PHRASES:
+                return True
+    return False

@@ -6,7 +6,6 @@ as a whole inside one transaction, so a reader never sees half a run.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
@@ -19,8 +18,10 @@ import duckdb
 from credence.engines.duckdb_engine import DuckDBEngine
 from credence.errors import NotFoundError
 from credence.rules.compile import Plan, compile_plan
+from credence.rules.loader import ruleset_hash
 from credence.rules.spec import Ruleset
 from credence.store import Workspace
+from credence.store.subjects import refresh_subject_index
 
 StepProgress = Callable[[str, int, int], None]
 
@@ -38,14 +39,6 @@ class ScoreRun:
     scored: int
     lines: int
     seconds: float
-
-
-def ruleset_hash(ruleset: Ruleset) -> str:
-    """sha256 of the canonical JSON of a ruleset: its identity once published."""
-    body = json.dumps(
-        ruleset.model_dump(mode="json", by_alias=True, exclude_none=True), sort_keys=True
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def store_ruleset(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> str:
@@ -98,6 +91,7 @@ def score_workspace(
     started_at = datetime.now(UTC)
     con = ws.connect(memory_limit=memory_limit)
     try:
+        refresh_subject_index(ws, con)
         digest = store_ruleset(con, ruleset)
         run_plan(con, compile_plan(ruleset, as_of), progress)
         subjects, scored = con.execute(

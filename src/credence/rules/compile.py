@@ -300,54 +300,57 @@ HAVING MAX(CASE WHEN kind = __granted__ THEN occurred_at END) IS NOT NULL
 _SUBJECTS = """
 SELECT s.subject_kind, s.subject_code,
        (s.subject_kind = 'organization' OR c.subject_code IS NOT NULL) AS scored
-FROM (SELECT DISTINCT subject_kind, subject_code FROM records
-      WHERE subject_code IS NOT NULL AND occurred_at <= __as_of__) AS s
+FROM subjects AS s
 LEFT JOIN (SELECT subject_kind, subject_code FROM cr_consent WHERE scope = __scoring__) AS c
   ON c.subject_kind = s.subject_kind AND c.subject_code = s.subject_code
+WHERE s.first_seen <= __as_of__
 """
 
-_KIND_MAP = """
+# Kinds named exactly by a requirement need no data; prefixes are resolved against the kinds seen.
+_PREFIX_KINDS = """
 SELECT k.kind, q.requirement_id
 FROM (SELECT DISTINCT kind FROM records) AS k CROSS JOIN cr_requirements AS q
 WHERE __kind_condition__
 """
 
+# Only what a later step reads: records valid today (lines), records of black-list requirements
+# (listings, their history included) and negative records inside the red list's clean window.
 _MATCHED = """
-SELECT r.record_id, r.source, r.level, r.subject_kind, r.subject_code, r.kind, r.occurred_at,
-       r.amount, q.requirement_id, q.rating_id, q.stream, q.points, q.cap, q.black, q.category,
-       q.legal_basis, q.severity,
-       COALESCE(LEAST(e.valid_end, e.tier_end), e.valid_end, e.tier_end) AS expires_on
-FROM records AS r
-JOIN cr_kind_map AS m ON r.kind = m.kind
-JOIN cr_requirements AS q ON q.requirement_id = m.requirement_id
-LEFT JOIN cr_consent AS pc
-  ON r.level = 'private' AND pc.subject_kind = r.subject_kind
- AND pc.subject_code = r.subject_code AND pc.scope = r.source
-CROSS JOIN LATERAL (SELECT
-    CAST(DATE_ADD(CAST(ADD_MONTHS(r.occurred_at, q.valid_months) AS DATE), q.valid_days) AS DATE)
-      AS valid_end,
-    CAST(ADD_MONTHS(r.occurred_at, q.tier_months) AS DATE) AS tier_end) AS e
-WHERE r.subject_code IS NOT NULL AND r.occurred_at <= __as_of__
-  AND ((r.subject_kind = 'person' AND q.for_person)
-       OR (r.subject_kind = 'organization' AND q.for_organization))
-  AND (r.level <> 'private' OR pc.subject_code IS NOT NULL)
-  AND __residual__
+SELECT x.*, (x.expires_on IS NULL OR __as_of__ < x.expires_on) AS valid
+FROM (
+  SELECT r.record_id, r.source, r.subject_kind, r.subject_code, r.kind, r.occurred_at, r.amount,
+         q.requirement_id, q.points, q.cap, q.black, __expires__ AS expires_on
+  FROM records AS r
+  JOIN cr_kind_map AS m ON r.kind = m.kind
+  JOIN cr_requirements AS q ON q.requirement_id = m.requirement_id
+  LEFT JOIN (SELECT * FROM cr_consent WHERE scope <> __scoring__) AS pc
+    ON r.level = 'private' AND pc.subject_kind = r.subject_kind
+   AND pc.subject_code = r.subject_code AND pc.scope = r.source
+  WHERE r.subject_code IS NOT NULL AND r.occurred_at <= __as_of__
+    AND ((r.subject_kind = 'person' AND q.for_person)
+         OR (r.subject_kind = 'organization' AND q.for_organization))
+    AND (r.level <> 'private' OR pc.subject_code IS NOT NULL)
+    AND __residual__
+) AS x
+WHERE x.expires_on IS NULL OR __as_of__ < x.expires_on OR x.black
+   OR (x.points < 0 AND x.occurred_at > __clean_start__)
 """
 
 _LINES = """
-SELECT t.subject_kind, t.subject_code, t.rating_id, t.stream, t.requirement_id, t.record_id,
+SELECT t.subject_kind, t.subject_code, q.rating_id, q.stream, t.requirement_id, t.record_id,
        t.source, t.kind, t.occurred_at, t.amount, t.points, t.cap, t.occurrence,
        (t.cap IS NULL OR t.occurrence <= t.cap) AS counted,
        CASE WHEN t.cap IS NULL OR t.occurrence <= t.cap THEN t.points ELSE 0 END AS points_applied,
-       t.expires_on, t.category, t.legal_basis, t.severity
+       t.expires_on, q.category, q.legal_basis, q.severity
 FROM (
   SELECT m.*, ROW_NUMBER() OVER (
            PARTITION BY m.subject_kind, m.subject_code, m.requirement_id
            ORDER BY m.occurred_at, m.record_id) AS occurrence
   FROM cr_matched AS m
   JOIN cr_subjects AS s ON s.subject_kind = m.subject_kind AND s.subject_code = m.subject_code
-  WHERE s.scored AND (m.expires_on IS NULL OR __as_of__ < m.expires_on)
+  WHERE m.valid AND s.scored
 ) AS t
+JOIN cr_requirements AS q ON q.requirement_id = t.requirement_id
 """
 
 _RATING_POINTS = """
@@ -366,8 +369,8 @@ FROM (
   SELECT s.subject_kind, s.subject_code, s.scored,
          CASE WHEN s.scored THEN CAST(__base__ + COALESCE(p.points, 0) AS INT) END AS score
   FROM cr_subjects AS s
-  LEFT JOIN (SELECT subject_kind, subject_code, SUM(points_applied) AS points
-             FROM score_lines GROUP BY subject_kind, subject_code) AS p
+  LEFT JOIN (SELECT subject_kind, subject_code, SUM(points) AS points
+             FROM rating_points GROUP BY subject_kind, subject_code) AS p
     ON p.subject_kind = s.subject_kind AND p.subject_code = s.subject_code
 ) AS t
 """
@@ -422,16 +425,57 @@ WHERE s.scored
 """
 
 
-def _kind_map_condition(ruleset: Ruleset) -> exp.Expr:
-    kind = exp.column("kind", table="k")
-    ors = [
-        exp.and_(
-            exp.EQ(this=exp.column("requirement_id", table="q"), expression=_lit(req.id)),
-            _kind_condition(req.when.kind, kind),
-        )
+def _kind_map(ruleset: Ruleset) -> exp.Expr:
+    """(kind, requirement_id): exact kinds as constants, prefixes against the kinds seen."""
+    rows = [
+        exp.Tuple(expressions=[_lit(kind), _lit(req.id)])
         for _, req in ruleset.requirements()
+        for kind in sorted(req.when.kind.exact() or ())
     ]
-    return exp.or_(*ors) if len(ors) > 1 else ors[0]
+    query: exp.Expr | None = None
+    if rows:
+        alias = exp.TableAlias(
+            this=exp.to_identifier("v"),
+            columns=[exp.to_identifier("kind"), exp.to_identifier("requirement_id")],
+        )
+        query = exp.select("kind", "requirement_id").from_(exp.Values(expressions=rows, alias=alias))
+    prefixed = [req for _, req in ruleset.requirements() if req.when.kind.exact() is None]
+    if prefixed:
+        kind = exp.column("kind", table="k")
+        ors = [
+            exp.and_(
+                exp.EQ(this=exp.column("requirement_id", table="q"), expression=_lit(req.id)),
+                _kind_condition(req.when.kind, kind),
+            )
+            for req in prefixed
+        ]
+        condition = exp.or_(*ors) if len(ors) > 1 else ors[0]
+        scan = _fill(_PREFIX_KINDS, kind_condition=condition)
+        query = scan if query is None else exp.union(query, scan, distinct=False)
+    assert query is not None  # a ruleset has at least one requirement
+    return query
+
+
+def _expires() -> exp.Expr:
+    """The end of a record's validity: valid_for and the severity tier, the earlier of the two."""
+    valid_end = sqlglot.parse_one(
+        "CAST(DATE_ADD(CAST(ADD_MONTHS(r.occurred_at, q.valid_months) AS DATE), q.valid_days)"
+        " AS DATE)",
+        read=TEMPLATE_DIALECT,
+    )
+    tier_end = sqlglot.parse_one(
+        "CAST(ADD_MONTHS(r.occurred_at, q.tier_months) AS DATE)", read=TEMPLATE_DIALECT
+    )
+    return exp.Coalesce(
+        this=exp.Least(this=valid_end, expressions=[tier_end.copy()]),
+        expressions=[valid_end.copy(), tier_end.copy()],
+    )
+
+
+def _clean_start(ruleset: Ruleset, as_of: date) -> date:
+    """The first day of the red list's clean window (as_of itself when there is no red list)."""
+    red = ruleset.lists.red
+    return Duration(months=-12 * red.clean_years).add_to(as_of) if red else as_of
 
 
 def _residual_case(ruleset: Ruleset) -> exp.Expr:
@@ -479,7 +523,7 @@ def _listing_steps(ruleset: Ruleset, as_of: date) -> list[Step]:
                 exp.EQ(this=exp.column("subject_kind", table="s"), expression=_lit(kind)),
                 _lit(rank if rank is not None else -1),
             )
-        clean_start = Duration(months=-12 * red.clean_years).add_to(as_of)
+        clean_start = _clean_start(ruleset, as_of)
         parts.append(
             _fill(
                 _RED,
@@ -516,8 +560,19 @@ def compile_plan(ruleset: Ruleset, as_of: date) -> Plan:
             True,
         ),
         Step("cr_subjects", _fill(_SUBJECTS, as_of=day, scoring=_lit(SCORING_SCOPE)), True),
-        Step("cr_kind_map", _fill(_KIND_MAP, kind_condition=_kind_map_condition(ruleset)), True),
-        Step("cr_matched", _fill(_MATCHED, as_of=day, residual=_residual_case(ruleset)), True),
+        Step("cr_kind_map", _kind_map(ruleset), True),
+        Step(
+            "cr_matched",
+            _fill(
+                _MATCHED,
+                as_of=day,
+                expires=_expires(),
+                clean_start=_date(_clean_start(ruleset, as_of)),
+                scoring=_lit(SCORING_SCOPE),
+                residual=_residual_case(ruleset),
+            ),
+            True,
+        ),
         Step("score_lines", _fill(_LINES, as_of=day), False),
         Step("rating_points", sqlglot.parse_one(_RATING_POINTS, read=TEMPLATE_DIALECT), False),
         Step(

@@ -18,6 +18,9 @@ CATALOG_DDL = (
     """CREATE TABLE IF NOT EXISTS quarantine (
         batch_id VARCHAR, source VARCHAR, file VARCHAR, row_number BIGINT, field VARCHAR,
         reason VARCHAR, detail VARCHAR, raw VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS subjects (
+        subject_kind VARCHAR, subject_code VARCHAR, first_seen DATE)""",
+    "CREATE TABLE IF NOT EXISTS subject_index_batches (batch_id VARCHAR)",
     """CREATE TABLE IF NOT EXISTS rulesets (
         ruleset VARCHAR, version VARCHAR, ruleset_hash VARCHAR PRIMARY KEY, body VARCHAR,
         stored_at TIMESTAMPTZ)""",

@@ -20,6 +20,7 @@ RECORDS_DIR = "records"
 ENV_VAR = "CREDENCE_WORKSPACE"
 
 
+
 def default_workspace() -> Path:
     """``$CREDENCE_WORKSPACE`` or ``./workspace``."""
     return Path(os.environ.get(ENV_VAR, "workspace"))

@@ -1,0 +1,99 @@
+"""Lookups computed in Python once per distinct value, then joined in SQL.
+
+Subject codes are checked with python-stdnum (through ``credence.identifiers``) and categories
+with the safeguard list. A chunk holds far fewer distinct values than rows, and codes repeat
+across chunks, so each distinct code is checked once per file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from credence.identifiers import compact, is_valid_code, mask
+from credence.model import is_forbidden_category
+
+KNOWN, PAIRS, NEW = "__known_codes", "__chunk_codes", "__new_codes"
+CODE_TYPES = {"kind": "VARCHAR", "raw": "VARCHAR", "code": "VARCHAR", "valid": "BOOLEAN"}
+CODE_TYPES["shown"] = "VARCHAR"
+
+
+def _looks_personal(code: str) -> bool:
+    """Could this be a resident identity number? Then it is masked wherever it is shown."""
+    return len(code) == 18 and code[:17].isdigit()
+
+
+def shown_code(kind: str, code: str) -> str:
+    """How a code may appear in a message: people's numbers (or look-alikes) masked."""
+    return mask(code) if kind == "person" or _looks_personal(code) else code
+
+
+def check_codes(pairs: Iterable[tuple[str, str]]) -> pa.Table:
+    """(kind, raw, code, valid, shown) for each (subject kind, raw code), checked by stdnum."""
+    columns: dict[str, list[Any]] = {name: [] for name in CODE_TYPES}
+    for kind, raw in pairs:
+        code = compact(raw)
+        columns["kind"].append(kind)
+        columns["raw"].append(raw)
+        columns["code"].append(code)
+        columns["valid"].append(is_valid_code(kind, code))
+        columns["shown"].append(shown_code(kind, code))
+    types = {"kind": pa.string(), "raw": pa.string(), "code": pa.string(), "valid": pa.bool_()}
+    types["shown"] = pa.string()
+    return pa.table({name: pa.array(values, types[name]) for name, values in columns.items()})
+
+
+class CodeBook:
+    """The codes checked so far in a file, kept in DuckDB so each distinct code is checked once.
+
+    Per chunk, the chunk's distinct pairs are joined with what is known (the small side builds
+    the hash table), and only the pairs never seen go through python-stdnum. Per-chunk tables
+    are Arrow tables registered with the connection: cheap to replace, unlike temp tables.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        columns = ", ".join(f"{name} {sql_type}" for name, sql_type in CODE_TYPES.items())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {KNOWN} ({columns})")
+
+    def lookup(self, pairs_sql: str) -> pa.Table:
+        """(kind, raw, code, valid, shown) for each distinct pair that ``pairs_sql`` selects."""
+        con = self.con
+        con.register(PAIRS, con.sql(pairs_sql).to_arrow_table())
+        try:
+            known = con.sql(
+                f"SELECT k.* FROM {KNOWN} k JOIN {PAIRS} p ON k.kind = p.kind AND k.raw = p.raw"
+            ).to_arrow_table()
+            con.register(NEW, known)
+            new = con.execute(
+                f"SELECT kind, raw FROM {PAIRS} EXCEPT SELECT kind, raw FROM {NEW}"
+            ).fetchall()
+        finally:
+            con.unregister(PAIRS)
+        if not new:
+            con.unregister(NEW)
+            return known
+        checked = check_codes(new)
+        con.register(NEW, checked)
+        try:
+            con.execute(f"INSERT INTO {KNOWN} SELECT * FROM {NEW}")
+        finally:
+            con.unregister(NEW)
+        return pa.concat_tables([known.cast(checked.schema), checked])
+
+    def close(self) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {KNOWN}")
+
+
+def category_table(categories: Iterable[str]) -> pa.Table:
+    """An Arrow table (category, forbidden) for the distinct per-row categories of one chunk."""
+    names = list(categories)
+    return pa.table(
+        {
+            "category": pa.array(names, pa.string()),
+            "forbidden": pa.array([is_forbidden_category(n) for n in names], pa.bool_()),
+        }
+    )

@@ -1,0 +1,32 @@
+"""Shared fixtures: a small generated city, ingested and scored once per test session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from credence.demo import run_demo
+from credence.rules.loader import default_ruleset_path, load_ruleset
+from credence.rules.spec import Ruleset
+from credence.store import Workspace
+
+CITY_DAY = date(2026, 6, 30)
+
+
+@dataclass(frozen=True)
+class ScoredCity:
+    root: Path
+    ws: Workspace
+    ruleset: Ruleset
+    as_of: date
+
+
+@pytest.fixture(scope="session")
+def scored_city(tmp_path_factory: pytest.TempPathFactory) -> ScoredCity:
+    """A 600-person, 80-firm city through synth, ingest and score as of CITY_DAY."""
+    root = tmp_path_factory.mktemp("city") / "ws"
+    run_demo(root, people=600, organizations=80, seed=11, as_of=CITY_DAY)
+    return ScoredCity(root, Workspace.open(root), load_ruleset(default_ruleset_path()), CITY_DAY)
