@@ -438,7 +438,8 @@ def _kind_map(ruleset: Ruleset) -> exp.Expr:
             this=exp.to_identifier("v"),
             columns=[exp.to_identifier("kind"), exp.to_identifier("requirement_id")],
         )
-        query = exp.select("kind", "requirement_id").from_(exp.Values(expressions=rows, alias=alias))
+        values = exp.Values(expressions=rows, alias=alias)
+        query = exp.select("kind", "requirement_id").from_(values)
     prefixed = [req for _, req in ruleset.requirements() if req.when.kind.exact() is None]
     if prefixed:
         kind = exp.column("kind", table="k")
