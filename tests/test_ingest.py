@@ -259,6 +259,23 @@ def test_rows_that_are_not_json_objects_are_wrong_type(
     assert [r["row_number"] for r in records(ws)] == [1, 6]  # line numbers
 
 
+def test_line_ends_and_quoted_newlines_keep_row_numbers(
+    ws: Workspace, rng: random.Random, tmp_path: Path
+) -> None:
+    rows = tax_rows(rng)
+    mapping = load_mapping(FIXTURES / "city-tax-bureau.yaml")
+    crlf = tmp_path / "tax.jsonl"
+    crlf.write_bytes(b"\r\n".join(json.dumps(r).encode() for r in rows) + b"\r\n")
+    assert ingest_file(ws, crlf, mapping).loaded == 3
+    other = Workspace.init(tmp_path / "other")
+    multiline = [{**rows[0], "addr": "1 Rd\nBlock 2"}, {**rows[1], "filed_on": "never"}]
+    path = write_csv(tmp_path / "tax.csv", multiline, TAX_COLUMNS)
+    report = ingest_file(other, path, mapping)
+    assert (report.loaded, report.quarantined) == (1, 1)
+    assert [(n, reason) for n, reason, *_ in quarantined(other)] == [(2, "unparseable_date")]
+    assert json.loads(records(other)[0]["hints"])["address"] == "1 Rd\nBlock 2"
+
+
 def test_csv_jsonl_and_parquet_give_the_same_records(rng: random.Random, tmp_path: Path) -> None:
     rows = tax_rows(rng)
     mapping = load_mapping(FIXTURES / "city-tax-bureau.yaml")

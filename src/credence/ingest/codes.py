@@ -17,8 +17,15 @@ from credence.identifiers import compact, is_valid_code, mask
 from credence.model import is_forbidden_category
 
 KNOWN, PAIRS, NEW = "__known_codes", "__chunk_codes", "__new_codes"
-CODE_TYPES = {"kind": "VARCHAR", "raw": "VARCHAR", "code": "VARCHAR", "valid": "BOOLEAN"}
-CODE_TYPES["shown"] = "VARCHAR"
+CODE_SCHEMA = pa.schema(
+    [
+        ("kind", pa.string()),  # person | organization
+        ("raw", pa.string()),  # the code as written in the file
+        ("code", pa.string()),  # its canonical spelling
+        ("valid", pa.bool_()),  # passes python-stdnum for that kind
+        ("shown", pa.string()),  # how messages may show it (people's numbers masked)
+    ]
+)
 
 
 def _looks_personal(code: str) -> bool:
@@ -32,8 +39,8 @@ def shown_code(kind: str, code: str) -> str:
 
 
 def check_codes(pairs: Iterable[tuple[str, str]]) -> pa.Table:
-    """(kind, raw, code, valid, shown) for each (subject kind, raw code), checked by stdnum."""
-    columns: dict[str, list[Any]] = {name: [] for name in CODE_TYPES}
+    """A CODE_SCHEMA row for each (subject kind, raw code), checked by python-stdnum."""
+    columns: dict[str, list[Any]] = {name: [] for name in CODE_SCHEMA.names}
     for kind, raw in pairs:
         code = compact(raw)
         columns["kind"].append(kind)
@@ -41,9 +48,7 @@ def check_codes(pairs: Iterable[tuple[str, str]]) -> pa.Table:
         columns["code"].append(code)
         columns["valid"].append(is_valid_code(kind, code))
         columns["shown"].append(shown_code(kind, code))
-    types = {"kind": pa.string(), "raw": pa.string(), "code": pa.string(), "valid": pa.bool_()}
-    types["shown"] = pa.string()
-    return pa.table({name: pa.array(values, types[name]) for name, values in columns.items()})
+    return pa.table(columns, schema=CODE_SCHEMA)
 
 
 class CodeBook:
@@ -56,11 +61,13 @@ class CodeBook:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        columns = ", ".join(f"{name} {sql_type}" for name, sql_type in CODE_TYPES.items())
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {KNOWN} ({columns})")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {KNOWN} (kind VARCHAR, raw VARCHAR, code VARCHAR,"
+            " valid BOOLEAN, shown VARCHAR)"
+        )
 
     def lookup(self, pairs_sql: str) -> pa.Table:
-        """(kind, raw, code, valid, shown) for each distinct pair that ``pairs_sql`` selects."""
+        """CODE_SCHEMA rows for the distinct (kind, raw) pairs that ``pairs_sql`` selects."""
         con = self.con
         con.register(PAIRS, con.sql(pairs_sql).to_arrow_table())
         try:
@@ -82,7 +89,7 @@ class CodeBook:
             con.execute(f"INSERT INTO {KNOWN} SELECT * FROM {NEW}")
         finally:
             con.unregister(NEW)
-        return pa.concat_tables([known.cast(checked.schema), checked])
+        return pa.concat_tables([known.cast(CODE_SCHEMA), checked])
 
     def close(self) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {KNOWN}")

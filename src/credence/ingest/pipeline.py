@@ -1,9 +1,9 @@
 """Ingest one file as one atomic, idempotent batch of Parquet records.
 
-The file is streamed chunk by chunk through the checks (``checks.py``); good rows and bad rows
-collect in temporary tables. Then the new records (not already in ``records``, first of any
-repeats) are written as Parquet into a temporary folder under the workspace, the folder is
-renamed to the batch folder, and one catalog transaction records the batch and its quarantine.
+The file is streamed chunk by chunk through the checks (``checks.py``) into a staging folder
+under the workspace (``staging.py``). Then the new records (not already in ``records``, first
+of any repeats) are written as Parquet parts, their folder is renamed to the batch folder, and
+one catalog transaction records the batch and its quarantine.
 The ``records`` view only reads batches the catalog knows, so a crash before that commit leaves
 nothing visible; the next run removes the orphan folder and writes the batch again.
 """
@@ -21,24 +21,19 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from credence.errors import IngestError
 from credence.ingest import quarantine
 from credence.ingest.codes import CodeBook, category_table
 from credence.ingest.mapping import SourceMapping
-from credence.ingest.plan import CATS, CHUNK, CODES, SRC, STAGED_EXTRA, ChunkPlan
+from credence.ingest.plan import CATS, CHUNK, CODES, SRC, ChunkPlan
 from credence.ingest.readers import SourceFile, fingerprint, open_source
 from credence.ingest.registry import register_source
-from credence.model import RECORD_COLUMNS, RECORD_SCHEMA, RECORD_SQL_TYPES
+from credence.ingest.staging import Staging
 from credence.store import Workspace
 from credence.store.subjects import refresh_subject_index
 
 Progress = Callable[[int, int | None], None]
-
-STAGED = "__staged"
-PART_ROWS = 4_000_000
-READ_BATCH_ROWS = 262_144
 
 
 @dataclass
@@ -81,6 +76,7 @@ def batch_id_for(source: str, file_sha256: str) -> str:
 
 
 def is_committed(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
+    """Whether the catalog holds this batch (and so the records view shows it)."""
     rows = con.execute("SELECT count(*) FROM batches WHERE batch_id = ?", [batch_id]).fetchall()
     return bool(rows[0][0])
 
@@ -91,12 +87,11 @@ def ingest_file(
     """Load one CSV / JSON Lines / Parquet file of a source: every row goes in or to quarantine."""
     started = time.perf_counter()
     path = Path(path)
-    print_name = str(path)
     digest = fingerprint(path)
     source_file = open_source(path, digest.lines)
     _check_columns(source_file, mapping)
     batch_id = batch_id_for(mapping.source, digest.sha256)
-    report = IngestReport(mapping.source, print_name, batch_id)
+    report = IngestReport(mapping.source, str(path), batch_id)
     con = ws.connect()
     try:
         if is_committed(con, batch_id):
@@ -133,18 +128,17 @@ def _ingest_batch(
     target = ws.batch_dir(report.batch_id)
     if target.exists():  # an orphan: written by a run that died before its commit
         shutil.rmtree(target)
-    staging = ws.temp_dir / f"ingest-{report.batch_id}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging = Staging(ws, report.batch_id)
+    staging.reset()
     try:
-        _stage(con, source, mapping, report, progress)
-        good = _count(con, f"{STAGED} WHERE reason IS NULL")
-        report.loaded = _write_parts(con, staging)
+        _stage(con, source, mapping, report, staging, progress)
+        good = staging.count_good(con)
+        report.loaded = staging.write_records(con)
         report.duplicates = good - report.loaded
-        report.quarantined_by_reason = quarantine.staged_by_reason(con, STAGED)
+        report.quarantined_by_reason = quarantine.staged_by_reason(con, staging.relation)
         report.quarantined = sum(report.quarantined_by_reason.values())
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging.rename(target)
+        staging.records_dir.rename(target)
         batch = BatchRow(
             report.batch_id,
             mapping.source,
@@ -156,10 +150,9 @@ def _ingest_batch(
             report.quarantined,
             report.duplicates,
         )
-        commit_batch(con, batch, mapping)
+        commit_batch(con, batch, mapping, staging.relation)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        con.execute(f"DROP TABLE IF EXISTS {STAGED}")
+        staging.cleanup()
     ws.refresh_records_view(con)
     refresh_subject_index(ws, con)
 
@@ -169,18 +162,18 @@ def _stage(
     source: SourceFile,
     mapping: SourceMapping,
     report: IngestReport,
+    staging: Staging,
     progress: Progress | None,
 ) -> None:
-    """Check every chunk into the staging table: one row per input row, good or bad."""
-    columns = ", ".join(f"{c} {t}" for c, t in {**RECORD_SQL_TYPES, **STAGED_EXTRA}.items())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} ({columns})")
+    """Check every chunk into the staging folder: one row per input row, good or bad."""
     plan = ChunkPlan(mapping, source.format, source.types, date.today())
     staged_sql = plan.staged_sql(report.batch_id, datetime.now(UTC))
     codebook = CodeBook(con)
     try:
         for chunk in source.chunks():
-            _stage_chunk(con, plan, codebook, plan.prepare(chunk), staged_sql)
-            report.rows_in = _count(con, STAGED)
+            report.rows_in += _stage_chunk(
+                con, plan, codebook, plan.prepare(chunk), staging, staged_sql
+            )
             if progress is not None:
                 progress(report.rows_in, source.total_rows)
     finally:
@@ -194,9 +187,10 @@ def _stage_chunk(
     plan: ChunkPlan,
     codebook: CodeBook,
     chunk: pa.Table,
+    staging: Staging,
     staged_sql: str,
-) -> None:
-    """Register the chunk and its lookups (Arrow tables), then stage its rows in one INSERT."""
+) -> int:
+    """Register the chunk and its lookups (Arrow tables), then stage its checked rows."""
     con.register(CHUNK, chunk)
     try:
         src_sql = plan.src_sql()
@@ -209,49 +203,16 @@ def _stage_chunk(
         if categories_sql is not None:
             values = [value for (value,) in con.execute(categories_sql).fetchall()]
             con.register(CATS, category_table(values))
-        con.execute(f"INSERT INTO {STAGED} {staged_sql}").fetchall()
+        return staging.add(con, staged_sql)
     finally:
         for name in (CHUNK, SRC, CODES, CATS):
             con.unregister(name)
 
 
-def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0])
-
-
-def _write_parts(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
-    """Write the staged records that are new (first of any repeats) as Parquet parts with
-    exactly RECORD_SCHEMA; return how many were written."""
-    columns = ", ".join(f"g.{name}" for name in RECORD_COLUMNS)
-    query = f"""SELECT {columns} FROM {STAGED} g
-        WHERE g.reason IS NULL
-        AND g.row_number IN (
-            SELECT min(row_number) FROM {STAGED} WHERE reason IS NULL GROUP BY record_id)
-        AND NOT EXISTS (SELECT 1 FROM records r WHERE r.record_id = g.record_id)"""
-    written = in_part = part = 0
-    writer: pq.ParquetWriter | None = None
-    try:
-        for batch in con.sql(query).to_arrow_reader(READ_BATCH_ROWS):
-            if batch.num_rows == 0:
-                continue
-            if writer is None or in_part >= PART_ROWS:
-                if writer is not None:
-                    writer.close()
-                writer = pq.ParquetWriter(
-                    folder / f"part-{part:05d}.parquet", RECORD_SCHEMA, compression="zstd"
-                )
-                part, in_part = part + 1, 0
-            writer.write_batch(batch.cast(RECORD_SCHEMA))
-            written += batch.num_rows
-            in_part += batch.num_rows
-    finally:
-        if writer is not None:
-            writer.close()
-    return written
-
-
-def commit_batch(con: duckdb.DuckDBPyConnection, batch: BatchRow, mapping: SourceMapping) -> None:
-    """One transaction: the batch row, its quarantine rows and the source's mapping."""
+def commit_batch(
+    con: duckdb.DuckDBPyConnection, batch: BatchRow, mapping: SourceMapping, staged: str
+) -> None:
+    """One transaction: the batch row, its quarantine rows (from ``staged``) and the mapping."""
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
@@ -268,7 +229,7 @@ def commit_batch(con: duckdb.DuckDBPyConnection, batch: BatchRow, mapping: Sourc
                 batch.rows_duplicate,
             ],
         )
-        quarantine.insert_staged(con, STAGED, batch.batch_id, batch.source, batch.file)
+        quarantine.insert_staged(con, staged, batch.batch_id, batch.source, batch.file)
         register_source(con, mapping)
         con.execute("COMMIT")
     except BaseException:

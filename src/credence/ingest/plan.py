@@ -97,7 +97,7 @@ class ChunkPlan:
         return (
             f"SELECT {ident(ROW)}, __ok, {line}, {values} FROM ("
             f"SELECT *, CASE WHEN __ok THEN json_extract_string({line}, {pointers}) END AS __vals"
-            f" FROM (SELECT {ident(ROW)}, {line}, {is_object} AS __ok"
+            f" FROM (SELECT {ident(ROW)}, rtrim({line}, chr(13)) AS {line}, {is_object} AS __ok"
             f" FROM {CHUNK} WHERE trim({line}, {_BLANKS}) <> ''))"
         )
 

@@ -1,7 +1,7 @@
 """Quarantine: every row that did not go in, with its reason, field and original row.
 
-While a file is read its rows collect in a temporary staging table; the bad ones reach the
-catalog's ``quarantine`` table in the same transaction that commits the batch, or not at all.
+While a file is read its checked rows collect in the batch's staging folder; the bad ones reach
+the catalog's ``quarantine`` table in the same transaction that commits the batch, or not at all.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from credence.ingest.sql import lit
 
 
 def staged_by_reason(con: duckdb.DuckDBPyConnection, staged: str) -> dict[str, int]:
-    """How many staged rows each reason holds, most frequent first."""
+    """How many staged rows (the relation ``staged``) each reason holds, most frequent first."""
     rows = con.execute(
         f"SELECT reason, count(*) AS n FROM {staged} WHERE reason IS NOT NULL"
         " GROUP BY reason ORDER BY n DESC, reason"

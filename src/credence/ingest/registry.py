@@ -52,7 +52,7 @@ def find_mapping(
         if beside.is_file():
             mapping, where = load_mapping(beside), str(beside)
         else:
-            con = ws.connect(read_only=True)
+            con = ws.connect()
             try:
                 found = stored_mapping(con, source_name)
             finally:
