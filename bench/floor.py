@@ -1,8 +1,10 @@
 """The floor: a hand-written DuckDB aggregate of the same points over the same records.
 
-It computes only totals (no lines, no ranks, no lists, no measures) with the least SQL that gets
-them right for the starter ruleset, and checks them against the full plan's scores. The full
-rescore is measured against this.
+It computes the same scores (every subject named by the records, people only with scoring
+consent, points within their window, caps, amounts and attributes) with the least SQL that gets
+them right for the starter ruleset, and nothing else: no score lines, ranks, grades, lists or
+measures. It reads the records directly, as a hand-written query would. Its totals are checked
+against the full plan's scores; the full rescore is measured against its time.
 """
 
 from __future__ import annotations
@@ -19,6 +21,18 @@ FLOOR_SQL = """
 CREATE OR REPLACE TEMP TABLE floor_scores AS
 WITH req(kind, lo, hi, fulfilled, points, cap, months, days, tier, person, org) AS (
   VALUES {values}),
+subjects AS (
+  SELECT DISTINCT subject_kind, subject_code FROM records
+  WHERE subject_code IS NOT NULL AND occurred_at <= DATE '{as_of}'
+),
+consenting AS (
+  SELECT subject_code FROM records
+  WHERE subject_kind = 'person' AND kind IN ('consent.granted', 'consent.withdrawn')
+    AND attributes ->> '$.scope' = 'scoring' AND occurred_at <= DATE '{as_of}'
+  GROUP BY subject_code
+  HAVING max(occurred_at) FILTER (WHERE kind = 'consent.granted')
+       > coalesce(max(occurred_at) FILTER (WHERE kind = 'consent.withdrawn'), DATE '0001-01-01')
+),
 hits AS (
   SELECT r.subject_kind, r.subject_code, q.kind, q.lo, q.points, q.cap, COUNT(*) AS n
   FROM records r
@@ -31,9 +45,17 @@ hits AS (
           r.occurred_at + to_months(q.months) + to_days(q.days),
           r.occurred_at + to_months(coalesce(q.tier, 1200)))
   GROUP BY ALL
+),
+points AS (
+  SELECT subject_kind, subject_code, SUM(points * least(n, coalesce(cap, n))) AS points
+  FROM hits GROUP BY ALL
 )
-SELECT subject_kind, subject_code, {base} + SUM(points * least(n, coalesce(cap, n))) AS score
-FROM hits GROUP BY ALL
+SELECT s.subject_kind, s.subject_code,
+       CASE WHEN s.subject_kind = 'organization' OR c.subject_code IS NOT NULL
+            THEN {base} + coalesce(p.points, 0) END AS score
+FROM subjects s
+LEFT JOIN consenting c ON s.subject_kind = 'person' AND c.subject_code = s.subject_code
+LEFT JOIN points p ON p.subject_kind = s.subject_kind AND p.subject_code = s.subject_code
 """
 
 
@@ -71,13 +93,13 @@ def floor_scores(ws: Workspace, ruleset: Ruleset, as_of: date) -> dict[str, Any]
         query_seconds = time.perf_counter() - started
         (subjects,) = con.execute("SELECT COUNT(*) FROM floor_scores").fetchone() or (0,)
         (mismatches,) = con.execute(
-            "SELECT COUNT(*) FROM floor_scores f JOIN scores s USING (subject_kind, subject_code) "
-            "WHERE s.scored AND s.score <> f.score"
+            "SELECT COUNT(*) FROM floor_scores f FULL JOIN scores s "
+            "USING (subject_kind, subject_code) WHERE s.score IS DISTINCT FROM f.score"
         ).fetchone() or (0,)
     finally:
         con.close()
     return {
         "query_seconds": round(query_seconds, 2),
-        "subjects_with_points": int(subjects),
+        "subjects": int(subjects),
         "mismatches": int(mismatches),
     }

@@ -13,7 +13,8 @@ SELECT
   CAST(v.for_organization AS BOOLEAN) AS for_organization,
   CAST(v.category AS TEXT) AS category,
   CAST(v.legal_basis AS TEXT) AS legal_basis,
-  CAST(v.severity AS TEXT) AS severity
+  CAST(v.severity AS TEXT) AS severity,
+  CAST(v.valid_after AS DATE) AS valid_after
 FROM (VALUES
   (
     'TAX-LATE-FILING',
@@ -29,7 +30,8 @@ FROM (VALUES
     TRUE,
     'tax',
     'Law on the Administration of Tax Collection',
-    NULL
+    NULL,
+    CAST('2023-11-27' AS DATE)
   ),
   (
     'TAX-EVASION',
@@ -45,8 +47,9 @@ FROM (VALUES
     TRUE,
     'court_judgment',
     'not stated',
-    NULL
-  )) AS v(requirement_id, rating_id, stream, points, cap, valid_months, valid_days, tier_months, black, for_person, for_organization, category, legal_basis, severity);
+    NULL,
+    CAST('2021-11-27' AS DATE)
+  )) AS v(requirement_id, rating_id, stream, points, cap, valid_months, valid_days, tier_months, black, for_person, for_organization, category, legal_basis, severity, valid_after);
 
 -- cr_measures
 SELECT
@@ -125,93 +128,59 @@ FROM (VALUES
 
 -- cr_matched
 SELECT
-  x.*,
+  r.record_id,
+  r.source,
+  r.subject_kind,
+  r.subject_code,
+  r.kind,
+  r.occurred_at,
+  r.amount,
+  q.requirement_id,
+  q.points,
+  q.cap,
+  q.black,
   (
-    x.expires_on IS NULL OR CAST('2026-11-27' AS DATE) < x.expires_on
+    q.valid_after IS NULL OR r.occurred_at > q.valid_after
   ) AS valid
-FROM (
+FROM records AS r
+JOIN cr_kind_map AS m
+  ON r.kind = m.kind
+JOIN cr_requirements AS q
+  ON q.requirement_id = m.requirement_id
+LEFT JOIN (
   SELECT
-    r.record_id,
-    r.source,
-    r.subject_kind,
-    r.subject_code,
-    r.kind,
-    r.occurred_at,
-    r.amount,
-    q.requirement_id,
-    q.points,
-    q.cap,
-    q.black,
-    COALESCE(
-      CASE
-        WHEN TRY_CAST(TRY_CAST(r.occurred_at + INTERVAL (
-          q.valid_months
-        ) MONTH AS DATE) + INTERVAL (
-          q.valid_days
-        ) DAY AS DATE) IS NULL
-        OR TRY_CAST(r.occurred_at + INTERVAL (
-          q.tier_months
-        ) MONTH AS DATE) IS NULL
-        THEN NULL
-        ELSE LEAST(
-          TRY_CAST(TRY_CAST(r.occurred_at + INTERVAL (
-            q.valid_months
-          ) MONTH AS DATE) + INTERVAL (
-            q.valid_days
-          ) DAY AS DATE),
-          TRY_CAST(r.occurred_at + INTERVAL (
-            q.tier_months
-          ) MONTH AS DATE)
-        )
-      END,
-      TRY_CAST(TRY_CAST(r.occurred_at + INTERVAL (
-        q.valid_months
-      ) MONTH AS DATE) + INTERVAL (
-        q.valid_days
-      ) DAY AS DATE),
-      TRY_CAST(r.occurred_at + INTERVAL (
-        q.tier_months
-      ) MONTH AS DATE)
-    ) AS expires_on
-  FROM records AS r
-  JOIN cr_kind_map AS m
-    ON r.kind = m.kind
-  JOIN cr_requirements AS q
-    ON q.requirement_id = m.requirement_id
-  LEFT JOIN (
-    SELECT
-      *
-    FROM cr_consent
-    WHERE
-      scope <> 'scoring'
-  ) AS pc
-    ON r.level = 'private'
-    AND pc.subject_kind = r.subject_kind
-    AND pc.subject_code = r.subject_code
-    AND pc.scope = r.source
+    *
+  FROM cr_consent
   WHERE
-    NOT r.subject_code IS NULL
-    AND r.occurred_at <= CAST('2026-11-27' AS DATE)
-    AND (
-      (
-        r.subject_kind = 'person' AND q.for_person
-      )
-      OR (
-        r.subject_kind = 'organization' AND q.for_organization
-      )
-    )
-    AND (
-      r.level <> 'private' OR NOT pc.subject_code IS NULL
-    )
-    AND CASE q.requirement_id WHEN 'TAX-EVASION' THEN r.amount >= 100000.0 ELSE TRUE END
-) AS x
+    scope <> 'scoring'
+) AS pc
+  ON r.level = 'private'
+  AND pc.subject_kind = r.subject_kind
+  AND pc.subject_code = r.subject_code
+  AND pc.scope = r.source
 WHERE
-  x.expires_on IS NULL
-  OR CAST('2026-11-27' AS DATE) < x.expires_on
-  OR x.black
-  OR (
-    x.points < 0 AND x.occurred_at > CAST('2023-11-27' AS DATE)
-  );
+  NOT r.subject_code IS NULL
+  AND r.occurred_at <= CAST('2026-11-27' AS DATE)
+  AND (
+    q.valid_after IS NULL
+    OR r.occurred_at > q.valid_after
+    OR q.black
+    OR (
+      q.points < 0 AND r.occurred_at > CAST('2023-11-27' AS DATE)
+    )
+  )
+  AND (
+    (
+      r.subject_kind = 'person' AND q.for_person
+    )
+    OR (
+      r.subject_kind = 'organization' AND q.for_organization
+    )
+  )
+  AND (
+    r.level <> 'private' OR NOT pc.subject_code IS NULL
+  )
+  AND CASE q.requirement_id WHEN 'TAX-EVASION' THEN r.amount >= 100000.0 ELSE TRUE END;
 
 -- score_lines
 SELECT
@@ -232,7 +201,13 @@ SELECT
     t.cap IS NULL OR t.occurrence <= t.cap
   ) AS counted,
   CASE WHEN t.cap IS NULL OR t.occurrence <= t.cap THEN t.points ELSE 0 END AS points_applied,
-  t.expires_on,
+  CASE
+    WHEN e.tier_end IS NULL
+    THEN e.valid_end
+    WHEN e.valid_end IS NULL OR e.tier_end < e.valid_end
+    THEN e.tier_end
+    ELSE e.valid_end
+  END AS expires_on,
   q.category,
   q.legal_basis,
   q.severity
@@ -250,7 +225,18 @@ FROM (
     m.valid AND s.scored
 ) AS t
 JOIN cr_requirements AS q
-  ON q.requirement_id = t.requirement_id;
+  ON q.requirement_id = t.requirement_id
+CROSS JOIN LATERAL (
+  SELECT
+    TRY_CAST(TRY_CAST(t.occurred_at + INTERVAL (
+      q.valid_months
+    ) MONTH AS DATE) + INTERVAL (
+      q.valid_days
+    ) DAY AS DATE) AS valid_end,
+    TRY_CAST(t.occurred_at + INTERVAL (
+      q.tier_months
+    ) MONTH AS DATE) AS tier_end
+) AS e;
 
 -- rating_points
 SELECT

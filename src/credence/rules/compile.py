@@ -32,6 +32,7 @@ from credence.rules.spec import (
     legal_basis,
     subject_kinds,
 )
+from credence.rules.validity import valid_after
 
 TEMPLATE_DIALECT = "spark"
 RESULT_TABLES = ("score_lines", "rating_points", "scores", "listings", "subject_measures")
@@ -180,11 +181,11 @@ def _residual(req: Requirement) -> exp.Expr | None:
 REQUIREMENT_COLUMNS = (
     "requirement_id", "rating_id", "stream", "points", "cap", "valid_months", "valid_days",
     "tier_months", "black", "for_person", "for_organization", "category", "legal_basis",
-    "severity",
+    "severity", "valid_after",
 )  # fmt: skip
 
 
-def _requirements_table(ruleset: Ruleset) -> exp.Expr:
+def _requirements_table(ruleset: Ruleset, as_of: date) -> exp.Expr:
     rows = []
     for rating, req in ruleset.requirements():
         kinds = subject_kinds(rating, req)
@@ -196,9 +197,11 @@ def _requirements_table(ruleset: Ruleset) -> exp.Expr:
             tier, "black" in req.lists, "person" in kinds, "organization" in kinds,
             req.category, legal_basis(rating, req), req.severity,
         )  # fmt: skip
-        rows.append(exp.Tuple(expressions=[_lit(v) for v in values]))
+        after = valid_after(req, as_of)
+        row = [_lit(v) for v in values] + [_date(after) if after else exp.null()]
+        rows.append(exp.Tuple(expressions=row))
     types = ("STRING", "STRING", "STRING", "INT", "INT", "INT", "INT", "INT", "BOOLEAN",
-             "BOOLEAN", "BOOLEAN", "STRING", "STRING", "STRING")  # fmt: skip
+             "BOOLEAN", "BOOLEAN", "STRING", "STRING", "STRING", "DATE")  # fmt: skip
     table = exp.Values(
         expressions=rows,
         alias=exp.TableAlias(
@@ -316,24 +319,22 @@ WHERE __kind_condition__
 # Only what a later step reads: records valid today (lines), records of black-list requirements
 # (listings, their history included) and negative records inside the red list's clean window.
 _MATCHED = """
-SELECT x.*, (x.expires_on IS NULL OR __as_of__ < x.expires_on) AS valid
-FROM (
-  SELECT r.record_id, r.source, r.subject_kind, r.subject_code, r.kind, r.occurred_at, r.amount,
-         q.requirement_id, q.points, q.cap, q.black, __expires__ AS expires_on
-  FROM records AS r
-  JOIN cr_kind_map AS m ON r.kind = m.kind
-  JOIN cr_requirements AS q ON q.requirement_id = m.requirement_id
-  LEFT JOIN (SELECT * FROM cr_consent WHERE scope <> __scoring__) AS pc
-    ON r.level = 'private' AND pc.subject_kind = r.subject_kind
-   AND pc.subject_code = r.subject_code AND pc.scope = r.source
-  WHERE r.subject_code IS NOT NULL AND r.occurred_at <= __as_of__
-    AND ((r.subject_kind = 'person' AND q.for_person)
-         OR (r.subject_kind = 'organization' AND q.for_organization))
-    AND (r.level <> 'private' OR pc.subject_code IS NOT NULL)
-    AND __residual__
-) AS x
-WHERE x.expires_on IS NULL OR __as_of__ < x.expires_on OR x.black
-   OR (x.points < 0 AND x.occurred_at > __clean_start__)
+SELECT r.record_id, r.source, r.subject_kind, r.subject_code, r.kind, r.occurred_at, r.amount,
+       q.requirement_id, q.points, q.cap, q.black,
+       (q.valid_after IS NULL OR r.occurred_at > q.valid_after) AS valid
+FROM records AS r
+JOIN cr_kind_map AS m ON r.kind = m.kind
+JOIN cr_requirements AS q ON q.requirement_id = m.requirement_id
+LEFT JOIN (SELECT * FROM cr_consent WHERE scope <> __scoring__) AS pc
+  ON r.level = 'private' AND pc.subject_kind = r.subject_kind
+ AND pc.subject_code = r.subject_code AND pc.scope = r.source
+WHERE r.subject_code IS NOT NULL AND r.occurred_at <= __as_of__
+  AND (q.valid_after IS NULL OR r.occurred_at > q.valid_after OR q.black
+       OR (q.points < 0 AND r.occurred_at > __clean_start__))
+  AND ((r.subject_kind = 'person' AND q.for_person)
+       OR (r.subject_kind = 'organization' AND q.for_organization))
+  AND (r.level <> 'private' OR pc.subject_code IS NOT NULL)
+  AND __residual__
 """
 
 _LINES = """
@@ -341,7 +342,10 @@ SELECT t.subject_kind, t.subject_code, q.rating_id, q.stream, t.requirement_id, 
        t.source, t.kind, t.occurred_at, t.amount, t.points, t.cap, t.occurrence,
        (t.cap IS NULL OR t.occurrence <= t.cap) AS counted,
        CASE WHEN t.cap IS NULL OR t.occurrence <= t.cap THEN t.points ELSE 0 END AS points_applied,
-       t.expires_on, q.category, q.legal_basis, q.severity
+       CASE WHEN e.tier_end IS NULL THEN e.valid_end
+            WHEN e.valid_end IS NULL OR e.tier_end < e.valid_end THEN e.tier_end
+            ELSE e.valid_end END AS expires_on,
+       q.category, q.legal_basis, q.severity
 FROM (
   SELECT m.*, ROW_NUMBER() OVER (
            PARTITION BY m.subject_kind, m.subject_code, m.requirement_id
@@ -351,6 +355,10 @@ FROM (
   WHERE m.valid AND s.scored
 ) AS t
 JOIN cr_requirements AS q ON q.requirement_id = t.requirement_id
+CROSS JOIN LATERAL (SELECT
+  CAST(DATE_ADD(CAST(ADD_MONTHS(t.occurred_at, q.valid_months) AS DATE), q.valid_days) AS DATE)
+    AS valid_end,
+  CAST(ADD_MONTHS(t.occurred_at, q.tier_months) AS DATE) AS tier_end) AS e
 """
 
 _RATING_POINTS = """
@@ -457,22 +465,6 @@ def _kind_map(ruleset: Ruleset) -> exp.Expr:
     return query
 
 
-def _expires() -> exp.Expr:
-    """The end of a record's validity: valid_for and the severity tier, the earlier of the two."""
-    valid_end = sqlglot.parse_one(
-        "CAST(DATE_ADD(CAST(ADD_MONTHS(r.occurred_at, q.valid_months) AS DATE), q.valid_days)"
-        " AS DATE)",
-        read=TEMPLATE_DIALECT,
-    )
-    tier_end = sqlglot.parse_one(
-        "CAST(ADD_MONTHS(r.occurred_at, q.tier_months) AS DATE)", read=TEMPLATE_DIALECT
-    )
-    return exp.Coalesce(
-        this=exp.Least(this=valid_end, expressions=[tier_end.copy()]),
-        expressions=[valid_end.copy(), tier_end.copy()],
-    )
-
-
 def _clean_start(ruleset: Ruleset, as_of: date) -> date:
     """The first day of the red list's clean window (as_of itself when there is no red list)."""
     red = ruleset.lists.red
@@ -548,7 +540,7 @@ def compile_plan(ruleset: Ruleset, as_of: date) -> Plan:
     day = _date(as_of)
     score = exp.column("score", table="t")
     steps = [
-        Step("cr_requirements", _requirements_table(ruleset), True),
+        Step("cr_requirements", _requirements_table(ruleset, as_of), True),
         Step("cr_measures", _measures_table(ruleset), True),
         Step(
             "cr_consent",
@@ -567,7 +559,6 @@ def compile_plan(ruleset: Ruleset, as_of: date) -> Plan:
             _fill(
                 _MATCHED,
                 as_of=day,
-                expires=_expires(),
                 clean_start=_date(_clean_start(ruleset, as_of)),
                 scoring=_lit(SCORING_SCOPE),
                 residual=_residual_case(ruleset),

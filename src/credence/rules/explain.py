@@ -16,8 +16,9 @@ from typing import Any
 
 from credence.model import CONSENT_GRANTED, CONSENT_WITHDRAWN, SCORING_SCOPE
 from credence.rules.compile import attribute_mode, red_min_rank
-from credence.rules.duration import SEVERITY_LIMITS, Duration
+from credence.rules.duration import Duration
 from credence.rules.spec import Compare, Rating, Requirement, Ruleset, legal_basis, subject_kinds
+from credence.rules.validity import record_expiry
 
 
 @dataclass(frozen=True)
@@ -211,15 +212,6 @@ def consents_at(records: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, 
     }
 
 
-def _expiry(requirement: Requirement, occurred: date) -> date | None:
-    ends = []
-    if requirement.valid_for is not None:
-        ends.append(requirement.valid_for.add_to(occurred))
-    if requirement.severity is not None:
-        ends.append(SEVERITY_LIMITS[requirement.severity].add_to(occurred))
-    return min(ends) if ends else None
-
-
 def _match(
     ruleset: Ruleset,
     records: list[Mapping[str, Any]],
@@ -239,7 +231,10 @@ def _match(
             ):
                 found.append(
                     _Matched(
-                        record, rating, requirement, _expiry(requirement, record["occurred_at"])
+                        record,
+                        rating,
+                        requirement,
+                        record_expiry(requirement, record["occurred_at"]),
                     )
                 )
     return found

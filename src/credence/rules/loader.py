@@ -83,8 +83,10 @@ def inspect_ruleset_text(text: str, where: str) -> RulesetReport:
         message = "a ruleset is a YAML mapping (ruleset:, version:, grades:, ratings:, ...)"
         return RulesetReport(where, None, [Problem(f"{where}:1", message)], [])
     locate = _Locator(where, data, lines)
-    errors = [locate.at(loc, f"duplicate key '{loc[-1]}': YAML keeps only the last one")
-              for loc in duplicates]
+    errors = [
+        locate.at(loc, f"duplicate key '{loc[-1]}': YAML keeps only the last one")
+        for loc in duplicates
+    ]
     try:
         ruleset: Ruleset | None = Ruleset.model_validate(data)
         checked = ruleset
@@ -209,8 +211,11 @@ class _Locator:
     def relocate(self, problem: Problem) -> Problem:
         """Add file and line to a validator problem, from the longest path it starts with."""
         where = problem.where
-        matches = [p for p in self.by_path if where.startswith(p) and where[len(p) : len(p) + 1]
-                   in ("", ".", "[")]
+        matches = [
+            p
+            for p in self.by_path
+            if where.startswith(p) and where[len(p) : len(p) + 1] in ("", ".", "[")
+        ]
         line = self.by_path[max(matches, key=len)] if matches else 1
         return Problem(f"{self.where}:{line} {where}", problem.message)
 
@@ -260,7 +265,7 @@ def _message(loc: Loc, detail: ErrorDetails) -> str:
         hint = _PATTERN_HINTS.get(str(ctx.get("pattern")), f"must match {ctx.get('pattern')}")
         return f"{hint} (got {_show(got)})"
     if kind == "string_type" and isinstance(got, int | float):
-        return f"must be text: quote it (\"{got}\")"
+        return f'must be text: quote it ("{got}")'
     if kind == "literal_error":
         return f"must be {ctx.get('expected')} (got {_show(got)})"
     if kind in ("too_short", "list_too_short", "dict_too_short") and not got:

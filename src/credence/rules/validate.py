@@ -80,17 +80,22 @@ def _kind_texts(kind: KindMatch) -> list[str]:
 
 def _check_forbidden(at: str, req: Requirement, found: _Found) -> None:
     if is_forbidden_category(req.category):
-        found.error(f"{at}.category", f"'{req.category}' is a forbidden data category: "
-                    "no ruleset may use it")
+        found.error(
+            f"{at}.category",
+            f"'{req.category}' is a forbidden data category: no ruleset may use it",
+        )
     for kind in _kind_texts(req.when.kind):
         bad = [part for part in kind.split(".") if part and is_forbidden_category(part)]
         if bad:
-            found.error(f"{at}.when.kind", f"kind '{kind}' names a forbidden data category "
-                        f"('{bad[0]}')")
+            found.error(
+                f"{at}.when.kind", f"kind '{kind}' names a forbidden data category ('{bad[0]}')"
+            )
     for name in req.when.attributes:
         if is_forbidden_category(name):
-            found.error(f"{at}.when.attributes.{name}", f"attribute '{name}' names a forbidden "
-                        "data category")
+            found.error(
+                f"{at}.when.attributes.{name}",
+                f"attribute '{name}' names a forbidden data category",
+            )
 
 
 def _check_requirement(ruleset: Ruleset, rating: Rating, req: Requirement, found: _Found) -> None:
@@ -101,33 +106,47 @@ def _check_requirement(ruleset: Ruleset, rating: Rating, req: Requirement, found
         kind.prefix is not None
         and (kind.prefix.startswith(CONSENT_PREFIX) or CONSENT_PREFIX.startswith(kind.prefix))
     ):
-        found.error(f"{at}.when.kind", f"'{kind.describe()}' can match consent.* records: consent "
-                    "decides whether a person is scored, it is never a rating event")
+        found.error(
+            f"{at}.when.kind",
+            f"'{kind.describe()}' can match consent.* records: consent "
+            "decides whether a person is scored, it is never a rating event",
+        )
     amount = req.when.amount
     if amount is not None and any(_number(v) is None for v in _constants(amount)):
         found.error(f"{at}.when.amount", "amount compares numbers only")
     negative = req.points < 0
     if negative and req.valid_for is None:
-        found.error(f"{at}.valid_for", "a negative requirement must expire: give valid_for "
-                    "(at most P5Y)")
+        found.error(
+            f"{at}.valid_for", "a negative requirement must expire: give valid_for (at most P5Y)"
+        )
     if req.valid_for is not None:
         if req.valid_for.approx_days() <= 0:
             found.error(f"{at}.valid_for", "valid_for must be longer than zero")
         elif req.valid_for.approx_days() > FIVE_YEARS.approx_days():
-            found.error(f"{at}.valid_for", f"{req.valid_for} is longer than five years (P5Y): "
-                        "no record counts longer")
+            found.error(
+                f"{at}.valid_for",
+                f"{req.valid_for} is longer than five years (P5Y): no record counts longer",
+            )
     if req.severity is not None and not negative:
-        found.error(f"{at}.severity", "severity is the publicity tier of a negative requirement; "
-                    f"this one gives {req.points:+d} points")
+        found.error(
+            f"{at}.severity",
+            "severity is the publicity tier of a negative requirement; "
+            f"this one gives {req.points:+d} points",
+        )
     extra = [k for k in req.applies_to or () if k not in rating.applies_to]
     if extra:
-        found.error(f"{at}.applies_to", f"{', '.join(extra)} not in the rating's applies_to "
-                    f"({', '.join(rating.applies_to)})")
+        found.error(
+            f"{at}.applies_to",
+            f"{', '.join(extra)} not in the rating's applies_to ({', '.join(rating.applies_to)})",
+        )
     if "black" in req.lists:
         _check_black(ruleset, at, req, found)
     if not (req.legal_basis or rating.legal_basis):
-        found.warn(f"{at}.legal_basis", "no legal basis on the requirement or its rating: "
-                   "its points cannot be explained by a statute")
+        found.warn(
+            f"{at}.legal_basis",
+            "no legal basis on the requirement or its rating: "
+            "its points cannot be explained by a statute",
+        )
     if negative and req.cap is None:
         found.warn(f"{at}.cap", "negative requirement without cap: every matching record counts")
 
@@ -139,9 +158,12 @@ def _check_black(ruleset: Ruleset, at: str, req: Requirement, found: _Found) -> 
         req.category != "admin_penalty" or req.severity == "serious"
     )
     if not legal:
-        found.error(f"{at}.lists", "a black listing rests only on a legal decision: category "
-                    "court_judgment, or admin_penalty with severity: serious "
-                    f"(here: category {req.category}, severity {req.severity or 'none'})")
+        found.error(
+            f"{at}.lists",
+            "a black listing rests only on a legal decision: category "
+            "court_judgment, or admin_penalty with severity: serious "
+            f"(here: category {req.category}, severity {req.severity or 'none'})",
+        )
     if req.points > 0:
         found.error(f"{at}.lists", "black-list requirements must be negative")
 
@@ -269,8 +291,11 @@ def _check_grades(ruleset: Ruleset, found: _Found) -> None:
             if not last and band.min is None:
                 found.error(f"{at}.min", "only the last band may omit min")
             if band.min is not None and previous is not None and band.min >= previous:
-                found.error(f"{at}.min", f"min {band.min} must be below the band above "
-                            f"({previous}): bands go from best to worst")
+                found.error(
+                    f"{at}.min",
+                    f"min {band.min} must be below the band above "
+                    f"({previous}): bands go from best to worst",
+                )
             previous = band.min if band.min is not None else previous
             _check_refs(ruleset, f"{at}.measures", band.measures, "a grade", found)
     red = ruleset.lists.red
@@ -278,8 +303,10 @@ def _check_grades(ruleset: Ruleset, found: _Found) -> None:
         for kind, name in red.min_grade.items():
             names = [b.grade for b in ruleset.grades.for_kind(kind)]
             if name not in names:
-                found.error(f"lists.red.min_grade.{kind}", f"no {kind} grade '{name}' "
-                            f"(grades: {', '.join(names)})")
+                found.error(
+                    f"lists.red.min_grade.{kind}",
+                    f"no {kind} grade '{name}' (grades: {', '.join(names)})",
+                )
         _check_refs(ruleset, "lists.red.measures", red.measures, "the red list", found)
     if ruleset.lists.black is not None:
         _check_refs(ruleset, "lists.black.measures", ruleset.lists.black.measures, None, found)
@@ -294,8 +321,11 @@ def _check_refs(
         if measure is None:
             found.error(at, f"unknown measure '{measure_id}'")
         elif holder is not None and measure.is_restrictive():
-            found.error(at, f"'{measure_id}' is restrictive: it attaches only to the black list, "
-                        f"never to {holder}")
+            found.error(
+                at,
+                f"'{measure_id}' is restrictive: it attaches only to the black list, "
+                f"never to {holder}",
+            )
 
 
 def _check_measures(ruleset: Ruleset, found: _Found) -> None:
