@@ -8,6 +8,7 @@ import duckdb
 
 from credence.errors import CredenceError
 from credence.identifiers import mask
+from credence.store.rows import dict_rows
 
 LIST_NAMES = ("black", "red")
 
@@ -38,8 +39,7 @@ def read_list(
         """,
         [list_name],
     )
-    names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    rows = dict_rows(cursor)
     if not unmask:
         for row in rows:
             if row["subject_kind"] == "person":

@@ -7,6 +7,7 @@ from typing import Any
 import duckdb
 
 from credence.rules.spec import Ruleset
+from credence.store.rows import dict_rows
 
 
 def grade_distribution(
@@ -60,5 +61,4 @@ def ingest_by_source(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         "SUM(rows_duplicate) AS duplicates, SUM(rows_quarantined) AS quarantined "
         "FROM batches GROUP BY source ORDER BY MIN(committed_at), source"
     )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return dict_rows(cursor)

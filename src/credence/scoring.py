@@ -9,21 +9,20 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import duckdb
 
+from credence.engines.base import StepProgress
 from credence.engines.duckdb_engine import DuckDBEngine
 from credence.errors import NotFoundError
-from credence.rules.compile import Plan, compile_plan
+from credence.rules.compile import compile_plan
 from credence.rules.loader import ruleset_hash
 from credence.rules.spec import Ruleset
 from credence.store import Workspace
+from credence.store.rows import dict_rows
 from credence.store.subjects import refresh_subject_index
-
-StepProgress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -59,26 +58,6 @@ def load_stored_ruleset(con: duckdb.DuckDBPyConnection, digest: str) -> Ruleset:
     return Ruleset.model_validate(json.loads(row[0]))
 
 
-def run_plan(
-    con: duckdb.DuckDBPyConnection, plan: Plan, progress: StepProgress | None = None
-) -> None:
-    """Execute a plan on a connection in one transaction."""
-    engine = DuckDBEngine(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for index, step in enumerate(plan.steps, start=1):
-            if progress:
-                progress(step.name, index - 1, len(plan.steps))
-            kind = "TEMP TABLE" if step.temporary else "TABLE"
-            con.execute(f"CREATE OR REPLACE {kind} {step.name} AS {step.sql(engine.dialect)}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    if progress:
-        progress("done", len(plan.steps), len(plan.steps))
-
-
 def score_workspace(
     ws: Workspace,
     ruleset: Ruleset,
@@ -93,7 +72,7 @@ def score_workspace(
     try:
         refresh_subject_index(ws, con)
         digest = store_ruleset(con, ruleset)
-        run_plan(con, compile_plan(ruleset, as_of), progress)
+        DuckDBEngine(con).run_plan(compile_plan(ruleset, as_of), progress)
         subjects, scored = con.execute(
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE scored) FROM scores"
         ).fetchone() or (0, 0)
@@ -130,8 +109,5 @@ def score_workspace(
 
 def latest_run(con: duckdb.DuckDBPyConnection) -> dict[str, object] | None:
     """The most recent scoring run, or None before the first."""
-    cursor = con.execute("SELECT * FROM score_runs ORDER BY finished_at DESC LIMIT 1")
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+    rows = dict_rows(con.execute("SELECT * FROM score_runs ORDER BY finished_at DESC LIMIT 1"))
+    return rows[0] if rows else None

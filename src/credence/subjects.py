@@ -17,6 +17,7 @@ from credence.errors import NotFoundError
 from credence.identifiers import compact
 from credence.rules.explain import Explanation, explain
 from credence.rules.spec import Ruleset
+from credence.store.rows import dict_rows
 
 
 @dataclass
@@ -40,9 +41,7 @@ class SubjectFile:
 
 def subject_records(con: duckdb.DuckDBPyConnection, code: str) -> list[dict[str, Any]]:
     """Every record of a subject code (all kinds), as dicts with canonical field names."""
-    cursor = con.execute("SELECT * FROM records WHERE subject_code = ?", [code])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return dict_rows(con.execute("SELECT * FROM records WHERE subject_code = ?", [code]))
 
 
 def _provenance(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from credence.rules.compile import Plan
+
+# (step name, steps done, steps in all): for progress bars.
+StepProgress = Callable[[str, int, int], None]
 
 
 class Engine(Protocol):
@@ -13,7 +17,7 @@ class Engine(Protocol):
     name: str
     dialect: str
 
-    def run_plan(self, plan: Plan) -> None:
+    def run_plan(self, plan: Plan, progress: StepProgress | None = None) -> None:
         """Materialise every step of the plan as a table named after it."""
 
     def fetch(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
