@@ -102,6 +102,9 @@ def test_export_csv_and_parquet_with_canonical_names(
     lines = tmp_path / "lines.csv"
     runner.invoke(app, ["export", "score-lines", "--out", str(lines), *_ws(scored_city)])
     assert "points_applied" in lines.read_text(encoding="utf-8").splitlines()[0]
+    measures = tmp_path / "measures.csv"
+    runner.invoke(app, ["export", "measures", "--out", str(measures), *_ws(scored_city)])
+    assert measures.read_text(encoding="utf-8").startswith("subject_code,subject_kind,measure_id")
     wrong = runner.invoke(
         app, ["export", "scores", "--out", str(tmp_path / "x.xlsx"), *_ws(scored_city)]
     )

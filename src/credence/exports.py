@@ -23,10 +23,14 @@ EXPORTS: dict[str, str] = {
     ),
     "rating-points": "SELECT * FROM rating_points ORDER BY subject_kind, subject_code, rating_id",
     "listings": "SELECT * FROM listings ORDER BY list_name, subject_kind, subject_code, record_id",
+    "measures": (
+        "SELECT subject_code, subject_kind, measure_id, via, effect, legal_basis "
+        "FROM subject_measures ORDER BY subject_kind, subject_code, measure_id, via"
+    ),
     "quarantine": "SELECT * FROM quarantine ORDER BY source, file, row_number",
 }
 
-_NEEDS_SCORING = {"scores", "score-lines", "rating-points", "listings"}
+_NEEDS_SCORING = {"scores", "score-lines", "rating-points", "listings", "measures"}
 
 
 def export_table(con: duckdb.DuckDBPyConnection, what: str, out: Path) -> int:

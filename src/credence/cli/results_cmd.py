@@ -201,7 +201,7 @@ def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .csv or .parquet")],
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
-    """Export records, scores, score lines, rating points, listings or quarantine to CSV/Parquet."""
+    """Export a table of the workspace to CSV or Parquet, with canonical field names."""
     ws = open_workspace(workspace)
     con = ws.connect()
     try:
