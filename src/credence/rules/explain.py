@@ -15,7 +15,8 @@ from datetime import date
 from typing import Any
 
 from credence.model import CONSENT_GRANTED, CONSENT_WITHDRAWN, SCORING_SCOPE
-from credence.rules.compile import attribute_mode, red_min_rank
+from credence.rules.compile import red_min_rank
+from credence.rules.conditions import attribute_mode
 from credence.rules.duration import Duration
 from credence.rules.spec import Compare, Rating, Requirement, Ruleset, legal_basis, subject_kinds
 from credence.rules.validity import record_expiry

@@ -1,0 +1,173 @@
+"""The fixed skeleton of the scoring plan, written once in Spark SQL and parsed by sqlglot.
+
+``__name__`` columns are holes that ``fill`` replaces with expressions built from the ruleset;
+nothing here depends on a ruleset, and no engine ever receives this text as it is.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+
+from credence.errors import CompileError
+
+TEMPLATE_DIALECT = "spark"
+
+
+def fill(template: str, **parts: exp.Expr) -> exp.Expr:
+    """Parse a Spark SQL skeleton and splice expressions in for ``__name__`` columns."""
+    tree = sqlglot.parse_one(template, read=TEMPLATE_DIALECT)
+
+    def swap(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Column) and not node.table and node.name.startswith("__"):
+            key = node.name.strip("_")
+            if key not in parts:
+                raise CompileError(f"internal: no expression for placeholder {node.name}")
+            return parts[key].copy()
+        return node
+
+    return tree.transform(swap)
+
+
+CONSENT = """
+SELECT subject_kind, subject_code, GET_JSON_OBJECT(attributes, '$.scope') AS scope
+FROM records
+WHERE kind IN (__granted__, __withdrawn__) AND subject_code IS NOT NULL AND occurred_at <= __as_of__
+GROUP BY subject_kind, subject_code, GET_JSON_OBJECT(attributes, '$.scope')
+HAVING MAX(CASE WHEN kind = __granted__ THEN occurred_at END) IS NOT NULL
+   AND (MAX(CASE WHEN kind = __withdrawn__ THEN occurred_at END) IS NULL
+        OR MAX(CASE WHEN kind = __granted__ THEN occurred_at END)
+           > MAX(CASE WHEN kind = __withdrawn__ THEN occurred_at END))
+"""
+
+SUBJECTS = """
+SELECT s.subject_kind, s.subject_code,
+       (s.subject_kind = 'organization' OR c.subject_code IS NOT NULL) AS scored
+FROM subjects AS s
+LEFT JOIN (SELECT subject_kind, subject_code FROM cr_consent WHERE scope = __scoring__) AS c
+  ON c.subject_kind = s.subject_kind AND c.subject_code = s.subject_code
+WHERE s.first_seen <= __as_of__
+"""
+
+# Kinds named exactly by a requirement need no data; prefixes are resolved against the kinds seen.
+PREFIX_KINDS = """
+SELECT k.kind, q.requirement_id
+FROM (SELECT DISTINCT kind FROM records) AS k CROSS JOIN cr_requirements AS q
+WHERE __kind_condition__
+"""
+
+# Only what a later step reads: records valid today (lines), records of black-list requirements
+# (listings, their history included) and negative records inside the red list's clean window.
+MATCHED = """
+SELECT r.record_id, r.source, r.subject_kind, r.subject_code, r.kind, r.occurred_at, r.amount,
+       q.requirement_id, q.points, q.cap, q.black,
+       (q.valid_after IS NULL OR r.occurred_at > q.valid_after) AS valid
+FROM records AS r
+JOIN cr_kind_map AS m ON r.kind = m.kind
+JOIN cr_requirements AS q ON q.requirement_id = m.requirement_id
+LEFT JOIN (SELECT * FROM cr_consent WHERE scope <> __scoring__) AS pc
+  ON r.level = 'private' AND pc.subject_kind = r.subject_kind
+ AND pc.subject_code = r.subject_code AND pc.scope = r.source
+WHERE r.subject_code IS NOT NULL AND r.occurred_at <= __as_of__
+  AND (q.valid_after IS NULL OR r.occurred_at > q.valid_after OR q.black
+       OR (q.points < 0 AND r.occurred_at > __clean_start__))
+  AND ((r.subject_kind = 'person' AND q.for_person)
+       OR (r.subject_kind = 'organization' AND q.for_organization))
+  AND (r.level <> 'private' OR pc.subject_code IS NOT NULL)
+  AND __residual__
+"""
+
+LINES = """
+SELECT t.subject_kind, t.subject_code, q.rating_id, q.stream, t.requirement_id, t.record_id,
+       t.source, t.kind, t.occurred_at, t.amount, t.points, t.cap, t.occurrence,
+       (t.cap IS NULL OR t.occurrence <= t.cap) AS counted,
+       CASE WHEN t.cap IS NULL OR t.occurrence <= t.cap THEN t.points ELSE 0 END AS points_applied,
+       CASE WHEN e.tier_end IS NULL THEN e.valid_end
+            WHEN e.valid_end IS NULL OR e.tier_end < e.valid_end THEN e.tier_end
+            ELSE e.valid_end END AS expires_on,
+       q.category, q.legal_basis, q.severity
+FROM (
+  SELECT m.*, ROW_NUMBER() OVER (
+           PARTITION BY m.subject_kind, m.subject_code, m.requirement_id
+           ORDER BY m.occurred_at, m.record_id) AS occurrence
+  FROM cr_matched AS m
+  JOIN cr_subjects AS s ON s.subject_kind = m.subject_kind AND s.subject_code = m.subject_code
+  WHERE m.valid AND s.scored
+) AS t
+JOIN cr_requirements AS q ON q.requirement_id = t.requirement_id
+CROSS JOIN LATERAL (SELECT
+  CAST(DATE_ADD(CAST(ADD_MONTHS(t.occurred_at, q.valid_months) AS DATE), q.valid_days) AS DATE)
+    AS valid_end,
+  CAST(ADD_MONTHS(t.occurred_at, q.tier_months) AS DATE) AS tier_end) AS e
+"""
+
+RATING_POINTS = """
+SELECT subject_kind, subject_code, rating_id, stream, SUM(points_applied) AS points,
+       COUNT(*) AS lines, SUM(CASE WHEN counted THEN 1 ELSE 0 END) AS counted_lines
+FROM score_lines
+GROUP BY subject_kind, subject_code, rating_id, stream
+"""
+
+SCORES = """
+SELECT t.subject_kind, t.subject_code, t.scored, t.score,
+       CASE WHEN t.scored THEN __grade__ END AS grade,
+       CASE WHEN t.scored THEN NULL ELSE 'no scoring consent on record' END AS note,
+       __as_of__ AS as_of, __ruleset__ AS ruleset, __version__ AS version
+FROM (
+  SELECT s.subject_kind, s.subject_code, s.scored,
+         CASE WHEN s.scored THEN CAST(__base__ + COALESCE(p.points, 0) AS INT) END AS score
+  FROM cr_subjects AS s
+  LEFT JOIN (SELECT subject_kind, subject_code, SUM(points) AS points
+             FROM rating_points GROUP BY subject_kind, subject_code) AS p
+    ON p.subject_kind = s.subject_kind AND p.subject_code = s.subject_code
+) AS t
+"""
+
+BLACK = """
+SELECT 'black' AS list_name, b.subject_kind, b.subject_code, b.record_id, b.requirement_id,
+       CASE WHEN __as_of__ < b.published_on THEN 'proposed'
+            WHEN __as_of__ < b.expires_on THEN 'published' ELSE 'expired' END AS state,
+       b.proposed_on, b.published_on, b.expires_on
+FROM (
+  SELECT m.subject_kind, m.subject_code, m.record_id, m.requirement_id,
+         m.occurred_at AS proposed_on,
+         CAST(DATE_ADD(m.occurred_at, __notice__) AS DATE) AS published_on,
+         CAST(DATE_ADD(
+                CAST(ADD_MONTHS(DATE_ADD(m.occurred_at, __notice__), __dur_months__) AS DATE),
+                __dur_days__) AS DATE) AS expires_on
+  FROM cr_matched AS m WHERE m.black
+) AS b
+"""
+
+RED = """
+SELECT 'red' AS list_name, s.subject_kind, s.subject_code, CAST(NULL AS STRING) AS record_id,
+       CAST(NULL AS STRING) AS requirement_id, 'published' AS state, __as_of__ AS proposed_on,
+       __as_of__ AS published_on, CAST(NULL AS DATE) AS expires_on
+FROM (SELECT subject_kind, subject_code, scored, grade, __rank__ AS grade_rank FROM scores) AS s
+LEFT JOIN (SELECT DISTINCT subject_kind, subject_code FROM cr_matched
+           WHERE points < 0 AND occurred_at > __clean_start__) AS dirty
+  ON dirty.subject_kind = s.subject_kind AND dirty.subject_code = s.subject_code
+LEFT JOIN (SELECT DISTINCT subject_kind, subject_code FROM cr_black WHERE state <> 'expired') AS bl
+  ON bl.subject_kind = s.subject_kind AND bl.subject_code = s.subject_code
+WHERE s.scored AND dirty.subject_code IS NULL AND bl.subject_code IS NULL
+  AND s.grade_rank <= __min_rank__
+"""
+
+EMPTY_LISTINGS = """
+SELECT CAST(NULL AS STRING) AS list_name, CAST(NULL AS STRING) AS subject_kind,
+       CAST(NULL AS STRING) AS subject_code, CAST(NULL AS STRING) AS record_id,
+       CAST(NULL AS STRING) AS requirement_id, CAST(NULL AS STRING) AS state,
+       CAST(NULL AS DATE) AS proposed_on, CAST(NULL AS DATE) AS published_on,
+       CAST(NULL AS DATE) AS expires_on
+WHERE 1 = 0
+"""
+
+MEASURES = """
+SELECT DISTINCT l.subject_kind, l.subject_code, m.measure_id, m.via, m.effect, m.legal_basis
+FROM listings AS l JOIN cr_measures AS m ON m.via = CONCAT('list:', l.list_name)
+WHERE l.state = 'published'
+UNION ALL
+SELECT s.subject_kind, s.subject_code, m.measure_id, m.via, m.effect, m.legal_basis
+FROM scores AS s JOIN cr_measures AS m ON m.via = CONCAT('grade:', s.subject_kind, ':', s.grade)
+WHERE s.scored
+"""
