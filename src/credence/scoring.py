@@ -6,10 +6,9 @@ as a whole inside one transaction, so a reader never sees half a run.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import duckdb
@@ -18,11 +17,11 @@ from credence.engines.base import StepProgress
 from credence.engines.duckdb_engine import DuckDBEngine
 from credence.errors import NotFoundError
 from credence.rules.compile import compile_plan
-from credence.rules.loader import ruleset_hash
 from credence.rules.spec import Ruleset
 from credence.store import Workspace
 from credence.store.rows import dict_rows
-from credence.store.subjects import refresh_subject_index
+from credence.store.rulesets import store_ruleset, stored_ruleset
+from credence.store.subjects import SUBJECTS_FROM_RECORDS, refresh_subject_index
 
 
 @dataclass(frozen=True)
@@ -38,24 +37,19 @@ class ScoreRun:
     scored: int
     lines: int
     seconds: float
+    results_digest: str = ""
 
 
-def store_ruleset(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> str:
-    """Keep the exact ruleset a run used, so its scores can be explained later."""
-    digest = ruleset_hash(ruleset)
-    body = json.dumps(ruleset.model_dump(mode="json", by_alias=True, exclude_none=True))
-    con.execute(
-        "INSERT OR IGNORE INTO rulesets VALUES (?, ?, ?, ?, ?)",
-        [ruleset.ruleset, ruleset.version, digest, body, datetime.now(UTC)],
-    )
-    return digest
-
-
-def load_stored_ruleset(con: duckdb.DuckDBPyConnection, digest: str) -> Ruleset:
-    row = con.execute("SELECT body FROM rulesets WHERE ruleset_hash = ?", [digest]).fetchone()
-    if row is None:
-        raise NotFoundError(f"no stored ruleset with hash {digest}")
-    return Ruleset.model_validate(json.loads(row[0]))
+# An order-free fingerprint of a run's results: equal results give equal digests.
+_DIGEST = """
+SELECT (SELECT COUNT(*) || ':'
+               || COALESCE(bit_xor(hash(subject_kind, subject_code, score, grade)), 0)
+        FROM scores)
+    || '/' || (SELECT COUNT(*) || ':' || COALESCE(bit_xor(hash(record_id, points_applied)), 0)
+               FROM score_lines)
+    || '/' || (SELECT COUNT(*) || ':' || COALESCE(bit_xor(hash(list_name, subject_code,
+                  record_id, state)), 0) FROM listings)
+"""
 
 
 def score_workspace(
@@ -64,15 +58,24 @@ def score_workspace(
     as_of: date,
     progress: StepProgress | None = None,
     memory_limit: str = "6GB",
+    known_at: datetime | None = None,
 ) -> ScoreRun:
-    """Score every subject of the workspace on ``as_of`` under ``ruleset``."""
+    """Score every subject of the workspace on ``as_of`` under ``ruleset``.
+
+    With ``known_at``, only the batches committed by then count: the run sees the workspace as
+    it was known at that moment, which is how a past run is reproduced exactly.
+    """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     con = ws.connect(memory_limit=memory_limit)
     try:
         refresh_subject_index(ws, con)
+        if known_at is not None:
+            ws.refresh_records_view(con, known_at)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW subjects AS {SUBJECTS_FROM_RECORDS}")
         digest = store_ruleset(con, ruleset)
         DuckDBEngine(con).run_plan(compile_plan(ruleset, as_of), progress)
+        (results,) = con.execute(_DIGEST).fetchone() or ("",)
         subjects, scored = con.execute(
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE scored) FROM scores"
         ).fetchone() or (0, 0)
@@ -89,20 +92,13 @@ def score_workspace(
             seconds=time.perf_counter() - started,
         )
         con.execute(
-            "INSERT INTO score_runs VALUES (?, ?, ?, ?, ?, 'duckdb', ?, ?, ?, ?)",
-            [
-                run.run_id,
-                as_of,
-                run.ruleset,
-                run.version,
-                digest,
-                started_at,
-                datetime.now(UTC),
-                run.subjects,
-                run.lines,
-            ],
-        )
-        return run
+            "INSERT INTO score_runs (run_id, as_of, ruleset, version, ruleset_hash, engine, "
+            "started_at, finished_at, subjects, lines, known_at, results_digest) "
+            "VALUES (?, ?, ?, ?, ?, 'duckdb', ?, ?, ?, ?, ?, ?)",
+            [run.run_id, as_of, run.ruleset, run.version, digest, started_at, datetime.now(UTC),
+             run.subjects, run.lines, known_at or started_at, results],
+        )  # fmt: skip
+        return replace(run, results_digest=str(results))
     finally:
         con.close()
 
@@ -111,3 +107,24 @@ def latest_run(con: duckdb.DuckDBPyConnection) -> dict[str, object] | None:
     """The most recent scoring run, or None before the first."""
     rows = dict_rows(con.execute("SELECT * FROM score_runs ORDER BY finished_at DESC LIMIT 1"))
     return rows[0] if rows else None
+
+
+def run_by_id(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, object]:
+    rows = dict_rows(con.execute("SELECT * FROM score_runs WHERE run_id = ?", [run_id]))
+    if not rows:
+        raise NotFoundError(f"no scoring run {run_id!r}: see `credence runs`")
+    return rows[0]
+
+
+def reproduce_run(ws: Workspace, run_id: str) -> tuple[dict[str, object], ScoreRun]:
+    """Rescore exactly as a past run did (its day, ruleset and knowledge); return both."""
+    con = ws.connect()
+    try:
+        original = run_by_id(con, run_id)
+        ruleset = stored_ruleset(con, str(original["ruleset_hash"]))
+    finally:
+        con.close()
+    as_of = original["as_of"]
+    known_at = original["known_at"]
+    assert isinstance(as_of, date) and isinstance(known_at, datetime)
+    return original, score_workspace(ws, ruleset, as_of, known_at=known_at)

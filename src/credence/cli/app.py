@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from credence.cli import demo_cmd, ingest_cmd, results_cmd, rules_cmd, synth_cmd
+from credence.cli import demo_cmd, ingest_cmd, results_cmd, rules_cmd, score_cmd, synth_cmd
 
 app = typer.Typer(
     name="credence",
@@ -14,8 +14,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (ingest_cmd, rules_cmd, results_cmd, synth_cmd, demo_cmd):
+for module in (ingest_cmd, rules_cmd, score_cmd, results_cmd, synth_cmd, demo_cmd):
     module.register(app)
+
+# Groups of `credence rules` that live beside the commands they share code with.
+for extension in (score_cmd,):
+    extension.register_rules(rules_cmd.rules_app)
 
 
 def main() -> None:

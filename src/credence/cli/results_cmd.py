@@ -1,4 +1,4 @@
-"""Commands that score a workspace and read what scoring wrote: score, explain, lists, export."""
+"""Commands that read what scoring wrote: explain, lists, export."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from credence.cli.common import (
@@ -20,13 +19,13 @@ from credence.cli.common import (
     open_workspace,
     print_json,
 )
-from credence.cli.render import explanation_panel, grade_table, lists_table
+from credence.cli.render import explanation_panel
 from credence.exports import EXPORTS, export_table
 from credence.lists import read_list
-from credence.reports import grade_distribution, list_counts
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
-from credence.scoring import latest_run, load_stored_ruleset, score_workspace
+from credence.scoring import latest_run
+from credence.store.rulesets import resolve_ruleset, stored_ruleset
 from credence.subjects import subject_file
 
 
@@ -36,90 +35,21 @@ class Format(StrEnum):
     csv = "csv"
 
 
-AsOfOption = Annotated[
-    datetime | None,
-    typer.Option("--as-of", formats=["%Y-%m-%d"], help="Day to score on (default: today)."),
-]
-RulesetOption = Annotated[
-    Path | None,
-    typer.Option("--ruleset", "-r", help="Ruleset YAML (default: the packaged starter ruleset)."),
-]
-
-
-def _ruleset(path: Path | None) -> Ruleset:
-    return load_ruleset(path if path is not None else default_ruleset_path())
-
-
-@handle_errors
-def score(
-    workspace: WorkspaceOption = None,  # type: ignore[assignment]
-    as_of: AsOfOption = None,
-    ruleset_path: RulesetOption = None,
-    output: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
-) -> None:
-    """Score every subject on a day under a ruleset; write scores, lines, lists and measures."""
-    ws = open_workspace(workspace)
-    ruleset = _ruleset(ruleset_path)
-    day = as_of.date() if as_of else date.today()
-    with Progress(
-        TextColumn("[bold]scoring[/] {task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=output is Format.json,
-    ) as bar:
-        task = bar.add_task("", total=1)
-
-        def step(name: str, done: int, total: int) -> None:
-            bar.update(task, description=name, completed=done, total=total)
-
-        run = score_workspace(ws, ruleset, day, progress=step)
-    con = ws.connect()
-    try:
-        grades = grade_distribution(con, ruleset)
-        counts = list_counts(con)
-    finally:
-        con.close()
-    if output is Format.json:
-        print_json(
-            {
-                "run_id": run.run_id,
-                "as_of": run.as_of.isoformat(),
-                "ruleset": run.ruleset,
-                "version": run.version,
-                "ruleset_hash": run.ruleset_hash,
-                "subjects": run.subjects,
-                "scored": run.scored,
-                "lines": run.lines,
-                "seconds": round(run.seconds, 3),
-                "grades": {k: dict(v) for k, v in grades.items()},
-                "lists": [
-                    {"list": a, "subject_kind": b, "state": c, "subjects": n}
-                    for a, b, c, n in counts
-                ],
-            }
-        )
-        return
-    console.print(
-        f"Scored [bold]{run.subjects:,}[/] subjects ({run.scored:,} with a score, "
-        f"{run.subjects - run.scored:,} people without scoring consent) on {run.as_of} under "
-        f"{run.ruleset} {run.version}: {run.lines:,} score lines in {run.seconds:.1f} s."
-    )
-    console.print(grade_table(grades))
-    console.print(lists_table(counts))
+def _ruleset_ref(con: Any, ref: str | None) -> Ruleset:
+    """A ruleset by path, published version or hash; the packaged default when none is given."""
+    return resolve_ruleset(con, ref) if ref else load_ruleset(default_ruleset_path())
 
 
 def _explain_inputs(
-    con: Any, ruleset_path: Path | None, as_of: datetime | None
+    con: Any, ruleset_ref: str | None, as_of: datetime | None
 ) -> tuple[Ruleset, date]:
     run = latest_run(con)
-    if ruleset_path is not None:
-        ruleset = load_ruleset(ruleset_path)
+    if ruleset_ref is not None:
+        ruleset = _ruleset_ref(con, ruleset_ref)
     elif run is not None:
-        ruleset = load_stored_ruleset(con, str(run["ruleset_hash"]))
+        ruleset = stored_ruleset(con, str(run["ruleset_hash"]))
     else:
-        ruleset = _ruleset(None)
+        ruleset = _ruleset_ref(con, None)
     if as_of is not None:
         day = as_of.date()
     elif run is not None and isinstance(run["as_of"], date):
@@ -141,9 +71,13 @@ def explain(
             "--as-of", formats=["%Y-%m-%d"], help="Day (default: the last scoring run's)."
         ),
     ] = None,
-    ruleset_path: Annotated[
-        Path | None,
-        typer.Option("--ruleset", "-r", help="Ruleset YAML (default: the last run's)."),
+    ruleset_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--ruleset",
+            "-r",
+            help="Ruleset: YAML path, NAME@VERSION, version or hash (default: the last run's).",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -151,7 +85,7 @@ def explain(
     ws = open_workspace(workspace)
     con = ws.connect()
     try:
-        ruleset, day = _explain_inputs(con, ruleset_path, as_of)
+        ruleset, day = _explain_inputs(con, ruleset_ref, as_of)
         found = subject_file(con, code, ruleset, day)
     finally:
         con.close()
@@ -212,8 +146,7 @@ def export(
 
 
 def register(app: typer.Typer) -> None:
-    """Add score, explain, lists and export to the main app."""
-    app.command()(score)
+    """Add explain, lists and export to the main app."""
     app.command()(explain)
     app.command()(lists)
     app.command()(export)

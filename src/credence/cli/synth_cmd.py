@@ -63,17 +63,26 @@ def synth(
 
 
 def _render(manifest: CityManifest) -> None:
-    table = Table(title=f"{manifest.city}: {manifest.people:,} people, "
-                  f"{manifest.organizations:,} organizations, records to {manifest.end_date}",
-                  box=None, pad_edge=False)
+    table = Table(
+        title=f"{manifest.city}: {manifest.people:,} people, "
+        f"{manifest.organizations:,} organizations, records to {manifest.end_date}",
+        box=None,
+        pad_edge=False,
+    )
     table.add_column("source", no_wrap=True)
     for column in ("level", "stream", "format"):
         table.add_column(column, no_wrap=True)
     for column in ("rows", "bad"):
         table.add_column(column, justify="right", no_wrap=True)
     for entry in manifest.sources:
-        table.add_row(entry.source, entry.level, entry.stream, entry.format, f"{entry.rows:,}",
-                      f"{entry.bad_total:,}")
+        table.add_row(
+            entry.source,
+            entry.level,
+            entry.stream,
+            entry.format,
+            f"{entry.rows:,}",
+            f"{entry.bad_total:,}",
+        )
     bad = sum(manifest.bad_rows().values())
     table.add_row("total", "", "", "", f"{manifest.total_rows:,}", f"{bad:,}", style="bold")
     console.print(table)

@@ -31,9 +31,17 @@ CATALOG_DDL = (
 )
 
 
+# Columns added after a table first shipped: existing workspaces gain them on open.
+CATALOG_COLUMNS = (
+    "ALTER TABLE rulesets ADD COLUMN IF NOT EXISTS published_at TIMESTAMPTZ",
+    "ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS known_at TIMESTAMPTZ",
+    "ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS results_digest VARCHAR",
+)
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Create the catalog tables that are missing and stamp the schema version."""
-    for statement in CATALOG_DDL:
+    for statement in (*CATALOG_DDL, *CATALOG_COLUMNS):
         con.execute(statement)
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]

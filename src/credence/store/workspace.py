@@ -7,6 +7,7 @@ was being written when a process died is invisible until an ingest completes it.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -86,17 +87,28 @@ class Workspace:
     def batch_dir(self, batch_id: str) -> Path:
         return self.records_dir / f"batch={batch_id}"
 
-    def committed_files(self, con: duckdb.DuckDBPyConnection) -> list[str]:
-        """The Parquet files of every committed batch, in commit order."""
-        rows = con.execute("SELECT path FROM batches ORDER BY committed_at, batch_id").fetchall()
+    def committed_files(
+        self, con: duckdb.DuckDBPyConnection, known_at: datetime | None = None
+    ) -> list[str]:
+        """The Parquet files of every batch committed (by ``known_at``), in commit order."""
+        rows = con.execute(
+            "SELECT path FROM batches WHERE ? IS NULL OR committed_at <= ? "
+            "ORDER BY committed_at, batch_id",
+            [known_at, known_at],
+        ).fetchall()
         files: list[str] = []
         for (path,) in rows:
             files.extend(sorted(str(p) for p in (self.root / path).glob("*.parquet")))
         return files
 
-    def refresh_records_view(self, con: duckdb.DuckDBPyConnection) -> None:
-        """(Re)create the temporary ``records`` view over the committed batches."""
-        files = self.committed_files(con)
+    def refresh_records_view(
+        self, con: duckdb.DuckDBPyConnection, known_at: datetime | None = None
+    ) -> None:
+        """(Re)create the temporary ``records`` view over the committed batches.
+
+        With ``known_at``, only the batches committed by then: the workspace as it was known.
+        """
+        files = self.committed_files(con, known_at)
         if files:
             listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             columns = ", ".join(RECORD_COLUMNS)
