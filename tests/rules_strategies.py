@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from credence.rules.explain import Override
 from credence.rules.spec import Ruleset
 
 KINDS = ["tax.late", "tax.arrears", "court.unfulfilled", "court.fine", "vol.hours"]
@@ -237,7 +238,18 @@ def populations(draw: st.DrawFn, as_of: date) -> list[dict[str, Any]]:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> tuple[Ruleset, list[dict[str, Any]], date]:
-    """A ruleset, a population and the day to score it on."""
+def scenarios(
+    draw: st.DrawFn,
+) -> tuple[Ruleset, list[dict[str, Any]], date, dict[str, Override]]:
+    """A ruleset, a population, the day to score it on, and decisions on some records."""
     as_of = draw(st.dates(date(2018, 1, 1), date(2028, 1, 1)))
-    return draw(rulesets()), draw(populations(as_of)), as_of
+    records = draw(populations(as_of))
+    overrides: dict[str, Override] = {}
+    for record in records:
+        choice = draw(st.integers(0, 9))
+        if choice == 9:
+            overrides[record["record_id"]] = Override(voided=True)
+        elif choice == 8:
+            repaired = record["occurred_at"] + timedelta(days=draw(st.integers(0, 800)))
+            overrides[record["record_id"]] = Override(repaired_on=repaired)
+    return draw(rulesets()), records, as_of, overrides

@@ -45,11 +45,13 @@ def test_the_duckdb_snapshot_runs() -> None:
 
     from credence.model import RECORD_COLUMNS, RECORD_SQL_TYPES
     from credence.store.subjects import SUBJECTS_FROM_RECORDS
+    from tests.test_plan_explainer_agree import OVERRIDES_DDL
 
     con = duckdb.connect()
     columns = ", ".join(f"{c} {RECORD_SQL_TYPES[c]}" for c in RECORD_COLUMNS)
     con.execute(f"CREATE TABLE records ({columns})")
     con.execute(f"CREATE TABLE subjects AS {SUBJECTS_FROM_RECORDS}")
+    con.execute(OVERRIDES_DDL)
     plan = compile_plan(load_ruleset(RULESET), date(2026, 11, 27))
     for name, sql in plan.sql("duckdb"):
         con.execute(f"CREATE TABLE {name} AS {sql}")

@@ -12,13 +12,35 @@ from hypothesis import HealthCheck, given, settings
 from credence.engines.duckdb_engine import DuckDBEngine
 from credence.model import RECORD_SCHEMA
 from credence.rules.compile import compile_plan
-from credence.rules.explain import explain
+from credence.rules.explain import Override, explain
 from credence.rules.spec import Ruleset
 from credence.store.subjects import SUBJECTS_FROM_RECORDS
 from tests.rules_strategies import scenarios
 
+OVERRIDES_DDL = (
+    "CREATE OR REPLACE TABLE record_overrides (record_id VARCHAR, action VARCHAR, "
+    "effective_on DATE, reason VARCHAR, reference VARCHAR, decided_by VARCHAR, "
+    "decided_at TIMESTAMPTZ)"
+)
 
-def _records_table(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> None:
+
+def _records_table(
+    con: duckdb.DuckDBPyConnection,
+    records: list[dict[str, Any]],
+    overrides: dict[str, Override] | None = None,
+) -> None:
+    con.execute(OVERRIDES_DDL)
+    for record_id, override in (overrides or {}).items():
+        if override.voided:
+            con.execute(
+                "INSERT INTO record_overrides (record_id, action) VALUES (?, 'void')", [record_id]
+            )
+        if override.repaired_on is not None:
+            con.execute(
+                "INSERT INTO record_overrides (record_id, action, effective_on) "
+                "VALUES (?, 'repair', ?)",
+                [record_id, override.repaired_on],
+            )
     rows = [{**r, "ingested_at": None} for r in records]
     schema = pa.schema([f.with_nullable(True) for f in RECORD_SCHEMA])
     table = pa.Table.from_pylist(rows, schema=schema)
@@ -27,9 +49,14 @@ def _records_table(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]
     con.execute(f"CREATE OR REPLACE TABLE subjects AS {SUBJECTS_FROM_RECORDS}")
 
 
-def _sql_results(ruleset: Ruleset, records: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
+def _sql_results(
+    ruleset: Ruleset,
+    records: list[dict[str, Any]],
+    as_of: date,
+    overrides: dict[str, Override] | None = None,
+) -> dict[str, Any]:
     con = duckdb.connect()
-    _records_table(con, records)
+    _records_table(con, records, overrides)
     engine = DuckDBEngine(con)
     engine.run_plan(compile_plan(ruleset, as_of))
     return {
@@ -51,12 +78,17 @@ LINE_KEYS = (
 )
 
 
-def _agree(ruleset: Ruleset, records: list[dict[str, Any]], as_of: date) -> None:
-    sql = _sql_results(ruleset, records, as_of)
+def _agree(
+    ruleset: Ruleset,
+    records: list[dict[str, Any]],
+    as_of: date,
+    overrides: dict[str, Override] | None = None,
+) -> None:
+    sql = _sql_results(ruleset, records, as_of, overrides)
     subjects = {(r["subject_kind"], r["subject_code"]) for r in records}
     scored_rows = {(s["subject_kind"], s["subject_code"]): s for s in sql["scores"]}
     for kind, code in subjects:
-        ex = explain(ruleset, kind, code, records, as_of)
+        ex = explain(ruleset, kind, code, records, as_of, overrides)
         row = scored_rows.get((kind, code))
         assert (row is not None) == ex.known, (kind, code)
         if row is None:
@@ -95,7 +127,9 @@ def _agree(ruleset: Ruleset, records: list[dict[str, Any]], as_of: date) -> None
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios())
-def test_plan_and_explainer_agree(scenario: tuple[Ruleset, list[dict[str, Any]], date]) -> None:
+def test_plan_and_explainer_agree(
+    scenario: tuple[Ruleset, list[dict[str, Any]], date, dict[str, Override]],
+) -> None:
     _agree(*scenario)
 
 
@@ -196,3 +230,48 @@ def test_agreement_on_a_fixed_example_with_every_feature() -> None:
     later = explain(ruleset, "organization", "O1", records, day + timedelta(days=20))
     assert [li.state for li in later.listings] == ["published"]
     assert [m.measure_id for m in later.measures] == ["ban"]
+
+
+def test_an_upheld_appeal_revokes_and_a_repair_ends_a_record() -> None:
+    """Overrides in both implementations: revoked listing, repaired listing, shortened line."""
+    ruleset = Ruleset.model_validate(
+        {
+            "ruleset": "t", "version": "1", "base_points": 1000,
+            "grades": {"person": [{"grade": "A", "min": 1000}, {"grade": "B"}],
+                       "organization": [{"grade": "1", "min": 1000}, {"grade": "2"}]},
+            "ratings": [{"id": "r", "stream": "judicial", "applies_to": ["organization"],
+                         "requirements": [
+                             {"id": "LATE", "when": {"kind": "tax.late"}, "points": -5,
+                              "valid_for": "P1Y", "category": "tax", "legal_basis": "Tax Law"},
+                             {"id": "UNF", "when": {"kind": "court.unfulfilled"}, "points": -100,
+                              "valid_for": "P5Y", "category": "court_judgment",
+                              "legal_basis": "Civil Procedure Law", "lists": ["black"]}]}],
+            "lists": {"black": {"notice_days": 10, "duration": "P2Y"}},
+        }
+    )  # fmt: skip
+    day = date(2026, 1, 1)
+    base = {"source": "s", "level": "city", "stream": "judicial", "category": "tax",
+            "subject_kind": "organization", "hints": None, "amount": None, "attributes": None,
+            "batch_id": "b", "consent_ref": None}  # fmt: skip
+    records = [
+        {**base, "subject_code": "O1", "record_id": "u1", "row_number": 1,
+         "kind": "court.unfulfilled", "occurred_at": day - timedelta(days=100)},
+        {**base, "subject_code": "O2", "record_id": "u2", "row_number": 2,
+         "kind": "court.unfulfilled", "occurred_at": day - timedelta(days=100)},
+        {**base, "subject_code": "O2", "record_id": "l2", "row_number": 3,
+         "kind": "tax.late", "occurred_at": day - timedelta(days=50)},
+    ]  # fmt: skip
+    overrides = {
+        "u1": Override(voided=True),
+        "u2": Override(repaired_on=day - timedelta(days=1)),
+        "l2": Override(repaired_on=day + timedelta(days=30)),
+    }
+    _agree(ruleset, records, day, overrides)
+    voided = explain(ruleset, "organization", "O1", records, day, overrides)
+    assert voided.score == 1000 and [li.state for li in voided.listings] == ["revoked"]
+    repaired = explain(ruleset, "organization", "O2", records, day, overrides)
+    assert [li.state for li in repaired.listings] == ["repaired"]
+    assert [(li.requirement_id, li.expires_on) for li in repaired.lines] == [
+        ("LATE", day + timedelta(days=30))
+    ]
+    assert repaired.score == 995

@@ -19,6 +19,7 @@ from credence.errors import NotFoundError
 from credence.rules.compile import compile_plan
 from credence.rules.spec import Ruleset
 from credence.store import Workspace
+from credence.store.overrides import limit_overrides_to
 from credence.store.rows import dict_rows
 from credence.store.rulesets import store_ruleset, stored_ruleset
 from credence.store.subjects import SUBJECTS_FROM_RECORDS, refresh_subject_index
@@ -73,6 +74,7 @@ def score_workspace(
         if known_at is not None:
             ws.refresh_records_view(con, known_at)
             con.execute(f"CREATE OR REPLACE TEMP VIEW subjects AS {SUBJECTS_FROM_RECORDS}")
+            limit_overrides_to(con, known_at)
         digest = store_ruleset(con, ruleset)
         DuckDBEngine(con).run_plan(compile_plan(ruleset, as_of), progress)
         (results,) = con.execute(_DIGEST).fetchone() or ("",)

@@ -17,6 +17,7 @@ from credence.errors import NotFoundError
 from credence.identifiers import compact
 from credence.rules.explain import Explanation, explain
 from credence.rules.spec import Ruleset
+from credence.store.overrides import overrides_for
 from credence.store.rows import dict_rows
 
 
@@ -79,5 +80,6 @@ def subject_file(
         raise NotFoundError(f"no records for subject {code!r} in this workspace")
     kinds = sorted({r["subject_kind"] for r in records})
     kind = kinds[0]
-    explanation = explain(ruleset, kind, wanted, records, as_of)
+    decisions = overrides_for(con, (r["record_id"] for r in records))
+    explanation = explain(ruleset, kind, wanted, records, as_of, decisions)
     return SubjectFile(explanation, _display_name(records), _provenance(con, records))

@@ -126,6 +126,15 @@ FROM (VALUES
   ('tax.filing.late', 'TAX-LATE-FILING'),
   ('tax.evasion.judgment', 'TAX-EVASION')) AS v(kind, requirement_id);
 
+-- cr_overrides
+SELECT
+  record_id,
+  MAX(CASE WHEN action = 'void' THEN 1 ELSE 0 END) = 1 AS voided,
+  MIN(CASE WHEN action = 'repair' THEN effective_on END) AS repaired_on
+FROM record_overrides
+GROUP BY
+  record_id;
+
 -- cr_matched
 SELECT
   r.record_id,
@@ -139,14 +148,24 @@ SELECT
   q.points,
   q.cap,
   q.black,
+  COALESCE(o.voided, FALSE) AS voided,
+  o.repaired_on,
   (
-    q.valid_after IS NULL OR r.occurred_at > q.valid_after
+    NOT COALESCE(o.voided, FALSE)
+    AND (
+      q.valid_after IS NULL OR r.occurred_at > q.valid_after
+    )
+    AND (
+      o.repaired_on IS NULL OR CAST('2026-11-27' AS DATE) < o.repaired_on
+    )
   ) AS valid
 FROM records AS r
 JOIN cr_kind_map AS m
   ON r.kind = m.kind
 JOIN cr_requirements AS q
   ON q.requirement_id = m.requirement_id
+LEFT JOIN cr_overrides AS o
+  ON o.record_id = r.record_id
 LEFT JOIN (
   SELECT
     *
@@ -162,11 +181,16 @@ WHERE
   NOT r.subject_code IS NULL
   AND r.occurred_at <= CAST('2026-11-27' AS DATE)
   AND (
-    q.valid_after IS NULL
-    OR r.occurred_at > q.valid_after
-    OR q.black
+    q.black
     OR (
-      q.points < 0 AND r.occurred_at > CAST('2023-11-27' AS DATE)
+      NOT COALESCE(o.voided, FALSE)
+      AND (
+        q.valid_after IS NULL
+        OR r.occurred_at > q.valid_after
+        OR (
+          q.points < 0 AND r.occurred_at > CAST('2023-11-27' AS DATE)
+        )
+      )
     )
   )
   AND (
@@ -184,59 +208,76 @@ WHERE
 
 -- score_lines
 SELECT
-  t.subject_kind,
-  t.subject_code,
-  q.rating_id,
-  q.stream,
-  t.requirement_id,
-  t.record_id,
-  t.source,
-  t.kind,
-  t.occurred_at,
-  t.amount,
-  t.points,
-  t.cap,
-  t.occurrence,
+  u.subject_kind,
+  u.subject_code,
+  u.rating_id,
+  u.stream,
+  u.requirement_id,
+  u.record_id,
+  u.source,
+  u.kind,
+  u.occurred_at,
+  u.amount,
+  u.points,
+  u.cap,
+  u.occurrence,
   (
-    t.cap IS NULL OR t.occurrence <= t.cap
+    u.cap IS NULL OR u.occurrence <= u.cap
   ) AS counted,
-  CASE WHEN t.cap IS NULL OR t.occurrence <= t.cap THEN t.points ELSE 0 END AS points_applied,
+  CASE WHEN u.cap IS NULL OR u.occurrence <= u.cap THEN u.points ELSE 0 END AS points_applied,
   CASE
-    WHEN e.tier_end IS NULL
-    THEN e.valid_end
-    WHEN e.valid_end IS NULL OR e.tier_end < e.valid_end
-    THEN e.tier_end
-    ELSE e.valid_end
+    WHEN NOT u.repaired_on IS NULL
+    AND (
+      u.natural_end IS NULL OR u.repaired_on < u.natural_end
+    )
+    THEN u.repaired_on
+    ELSE u.natural_end
   END AS expires_on,
-  q.category,
-  q.legal_basis,
-  q.severity
+  u.category,
+  u.legal_basis,
+  u.severity
 FROM (
   SELECT
-    m.*,
-    ROW_NUMBER() OVER (
-      PARTITION BY m.subject_kind, m.subject_code, m.requirement_id
-      ORDER BY m.occurred_at NULLS FIRST, m.record_id NULLS FIRST
-    ) AS occurrence
-  FROM cr_matched AS m
-  JOIN cr_subjects AS s
-    ON s.subject_kind = m.subject_kind AND s.subject_code = m.subject_code
-  WHERE
-    m.valid AND s.scored
-) AS t
-JOIN cr_requirements AS q
-  ON q.requirement_id = t.requirement_id
-CROSS JOIN LATERAL (
-  SELECT
-    TRY_CAST(TRY_CAST(t.occurred_at + INTERVAL (
-      q.valid_months
-    ) MONTH AS DATE) + INTERVAL (
-      q.valid_days
-    ) DAY AS DATE) AS valid_end,
-    TRY_CAST(t.occurred_at + INTERVAL (
-      q.tier_months
-    ) MONTH AS DATE) AS tier_end
-) AS e;
+    t.*,
+    q.rating_id,
+    q.stream,
+    q.category,
+    q.legal_basis,
+    q.severity,
+    CASE
+      WHEN e.tier_end IS NULL
+      THEN e.valid_end
+      WHEN e.valid_end IS NULL OR e.tier_end < e.valid_end
+      THEN e.tier_end
+      ELSE e.valid_end
+    END AS natural_end
+  FROM (
+    SELECT
+      m.*,
+      ROW_NUMBER() OVER (
+        PARTITION BY m.subject_kind, m.subject_code, m.requirement_id
+        ORDER BY m.occurred_at NULLS FIRST, m.record_id NULLS FIRST
+      ) AS occurrence
+    FROM cr_matched AS m
+    JOIN cr_subjects AS s
+      ON s.subject_kind = m.subject_kind AND s.subject_code = m.subject_code
+    WHERE
+      m.valid AND s.scored
+  ) AS t
+  JOIN cr_requirements AS q
+    ON q.requirement_id = t.requirement_id
+  CROSS JOIN LATERAL (
+    SELECT
+      TRY_CAST(TRY_CAST(t.occurred_at + INTERVAL (
+        q.valid_months
+      ) MONTH AS DATE) + INTERVAL (
+        q.valid_days
+      ) DAY AS DATE) AS valid_end,
+      TRY_CAST(t.occurred_at + INTERVAL (
+        q.tier_months
+      ) MONTH AS DATE) AS tier_end
+  ) AS e
+) AS u;
 
 -- rating_points
 SELECT
@@ -317,11 +358,15 @@ SELECT
   b.record_id,
   b.requirement_id,
   CASE
+    WHEN b.voided
+    THEN 'revoked'
+    WHEN CAST('2026-11-27' AS DATE) >= b.expires_on
+    THEN 'expired'
+    WHEN NOT b.repaired_on IS NULL AND CAST('2026-11-27' AS DATE) >= b.repaired_on
+    THEN 'repaired'
     WHEN CAST('2026-11-27' AS DATE) < b.published_on
     THEN 'proposed'
-    WHEN CAST('2026-11-27' AS DATE) < b.expires_on
-    THEN 'published'
-    ELSE 'expired'
+    ELSE 'published'
   END AS state,
   b.proposed_on,
   b.published_on,
@@ -332,6 +377,8 @@ FROM (
     m.subject_code,
     m.record_id,
     m.requirement_id,
+    m.voided,
+    m.repaired_on,
     m.occurred_at AS proposed_on,
     TRY_CAST(CAST(m.occurred_at AS DATE) + INTERVAL '10' DAY AS DATE) AS published_on,
     TRY_CAST(TRY_CAST(CAST(m.occurred_at AS DATE) + INTERVAL '10' DAY + INTERVAL '24' MONTH AS DATE) + INTERVAL '0' DAY AS DATE) AS expires_on
@@ -391,7 +438,7 @@ LEFT JOIN (
     subject_code
   FROM cr_matched
   WHERE
-    points < 0 AND occurred_at > CAST('2023-11-27' AS DATE)
+    points < 0 AND occurred_at > CAST('2023-11-27' AS DATE) AND NOT voided
 ) AS dirty
   ON dirty.subject_kind = s.subject_kind AND dirty.subject_code = s.subject_code
 LEFT JOIN (
@@ -400,7 +447,7 @@ LEFT JOIN (
     subject_code
   FROM cr_black
   WHERE
-    state <> 'expired'
+    state IN ('proposed', 'published')
 ) AS bl
   ON bl.subject_kind = s.subject_kind AND bl.subject_code = s.subject_code
 WHERE

@@ -293,6 +293,7 @@ def compile_plan(ruleset: Ruleset, as_of: date) -> Plan:
         ),
         Step("cr_subjects", fill(skeleton.SUBJECTS, as_of=day, scoring=lit(SCORING_SCOPE)), True),
         Step("cr_kind_map", _kind_map(ruleset), True),
+        Step("cr_overrides", sqlglot.parse_one(skeleton.OVERRIDES, read=TEMPLATE_DIALECT), True),
         Step(
             "cr_matched",
             fill(

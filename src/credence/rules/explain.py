@@ -90,11 +90,31 @@ class Explanation:
 
 
 @dataclass(frozen=True)
+class Override:
+    """Decisions on one record: voided by an upheld appeal, or ended by a credit repair."""
+
+    voided: bool = False
+    repaired_on: date | None = None
+
+
+@dataclass(frozen=True)
 class _Matched:
     record: Mapping[str, Any]
     rating: Rating
     requirement: Requirement
-    expires_on: date | None
+    natural_end: date | None  # when the rule's window closes
+    override: Override
+
+    @property
+    def expires_on(self) -> date | None:
+        """When the record stops counting: its window, or earlier if it was repaired."""
+        repaired = self.override.repaired_on
+        if repaired is not None and (self.natural_end is None or repaired < self.natural_end):
+            return repaired
+        return self.natural_end
+
+    def counts_on(self, as_of: date) -> bool:
+        return not self.override.voided and (self.expires_on is None or as_of < self.expires_on)
 
 
 # ---------------------------------------------------------------- conditions
@@ -219,6 +239,7 @@ def _match(
     kind: str,
     consents: dict[str, bool],
     as_of: date,
+    overrides: Mapping[str, Override],
 ) -> list[_Matched]:
     found = []
     for record in records:
@@ -236,6 +257,7 @@ def _match(
                         rating,
                         requirement,
                         record_expiry(requirement, record["occurred_at"]),
+                        overrides.get(record["record_id"], Override()),
                     )
                 )
     return found
@@ -249,7 +271,7 @@ def _grade(ruleset: Ruleset, kind: str, score: int) -> str:
 
 
 def _lines(matched: list[_Matched], as_of: date) -> list[Line]:
-    valid = [m for m in matched if m.expires_on is None or as_of < m.expires_on]
+    valid = [m for m in matched if m.counts_on(as_of)]
     groups: dict[str, list[_Matched]] = defaultdict(list)
     for m in valid:
         groups[m.requirement.id].append(m)
@@ -296,7 +318,15 @@ def _black_listings(ruleset: Ruleset, matched: list[_Matched], as_of: date) -> l
         proposed = m.record["occurred_at"]
         published = Duration(days=black.notice_days).add_to(proposed)
         expires = black.duration.add_to(published)
-        state = "proposed" if as_of < published else "published" if as_of < expires else "expired"
+        repaired = m.override.repaired_on
+        if m.override.voided:
+            state = "revoked"
+        elif as_of >= expires:
+            state = "expired"
+        elif repaired is not None and as_of >= repaired:
+            state = "repaired"
+        else:
+            state = "proposed" if as_of < published else "published"
         listings.append(
             Listing(
                 "black",
@@ -327,9 +357,12 @@ def _red_listing(
     if min_rank is None or names.index(grade) > min_rank:
         return None
     clean_start = Duration(months=-12 * red.clean_years).add_to(as_of)
-    if any(m.requirement.points < 0 and m.record["occurred_at"] > clean_start for m in matched):
+    if any(
+        m.requirement.points < 0 and m.record["occurred_at"] > clean_start and not m.override.voided
+        for m in matched
+    ):
         return None
-    if any(item.state != "expired" for item in black):
+    if any(item.state in ("proposed", "published") for item in black):
         return None
     return Listing("red", None, None, "published", as_of, as_of, None)
 
@@ -361,8 +394,12 @@ def explain(
     subject_code: str,
     records: Iterable[Mapping[str, Any]],
     as_of: date,
+    overrides: Mapping[str, Override] | None = None,
 ) -> Explanation:
-    """Evaluate one subject from its own records only (no other subject can reach in)."""
+    """Evaluate one subject from its own records only (no other subject can reach in).
+
+    ``overrides`` are the decisions on its records (upheld appeals, approved repairs).
+    """
     own = [
         r
         for r in records
@@ -371,7 +408,7 @@ def explain(
     known = any(r["occurred_at"] <= as_of for r in own)
     consents = consents_at(own, as_of)
     scored = known and (subject_kind == "organization" or consents.get(SCORING_SCOPE, False))
-    matched = _match(ruleset, own, subject_kind, consents, as_of)
+    matched = _match(ruleset, own, subject_kind, consents, as_of, overrides or {})
     lines = _lines(matched, as_of) if scored else []
     rating_points: dict[str, int] = defaultdict(int)
     for line in lines:

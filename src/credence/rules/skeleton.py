@@ -58,19 +58,36 @@ WHERE __kind_condition__
 
 # Only what a later step reads: records valid today (lines), records of black-list requirements
 # (listings, their history included) and negative records inside the red list's clean window.
+# Decisions on single records: an upheld appeal voids one, an approved credit repair ends it.
+OVERRIDES = """
+SELECT record_id,
+       MAX(CASE WHEN action = 'void' THEN 1 ELSE 0 END) = 1 AS voided,
+       MIN(CASE WHEN action = 'repair' THEN effective_on END) AS repaired_on
+FROM record_overrides
+GROUP BY record_id
+"""
+
+# Only what a later step reads: records valid today (lines), records of black-list requirements
+# (listings, their history included) and negative records inside the red list's clean window.
 MATCHED = """
 SELECT r.record_id, r.source, r.subject_kind, r.subject_code, r.kind, r.occurred_at, r.amount,
        q.requirement_id, q.points, q.cap, q.black,
-       (q.valid_after IS NULL OR r.occurred_at > q.valid_after) AS valid
+       COALESCE(o.voided, FALSE) AS voided, o.repaired_on,
+       (NOT COALESCE(o.voided, FALSE)
+        AND (q.valid_after IS NULL OR r.occurred_at > q.valid_after)
+        AND (o.repaired_on IS NULL OR __as_of__ < o.repaired_on)) AS valid
 FROM records AS r
 JOIN cr_kind_map AS m ON r.kind = m.kind
 JOIN cr_requirements AS q ON q.requirement_id = m.requirement_id
+LEFT JOIN cr_overrides AS o ON o.record_id = r.record_id
 LEFT JOIN (SELECT * FROM cr_consent WHERE scope <> __scoring__) AS pc
   ON r.level = 'private' AND pc.subject_kind = r.subject_kind
  AND pc.subject_code = r.subject_code AND pc.scope = r.source
 WHERE r.subject_code IS NOT NULL AND r.occurred_at <= __as_of__
-  AND (q.valid_after IS NULL OR r.occurred_at > q.valid_after OR q.black
-       OR (q.points < 0 AND r.occurred_at > __clean_start__))
+  AND (q.black
+       OR (NOT COALESCE(o.voided, FALSE)
+           AND (q.valid_after IS NULL OR r.occurred_at > q.valid_after
+                OR (q.points < 0 AND r.occurred_at > __clean_start__))))
   AND ((r.subject_kind = 'person' AND q.for_person)
        OR (r.subject_kind = 'organization' AND q.for_organization))
   AND (r.level <> 'private' OR pc.subject_code IS NOT NULL)
@@ -78,27 +95,33 @@ WHERE r.subject_code IS NOT NULL AND r.occurred_at <= __as_of__
 """
 
 LINES = """
-SELECT t.subject_kind, t.subject_code, q.rating_id, q.stream, t.requirement_id, t.record_id,
-       t.source, t.kind, t.occurred_at, t.amount, t.points, t.cap, t.occurrence,
-       (t.cap IS NULL OR t.occurrence <= t.cap) AS counted,
-       CASE WHEN t.cap IS NULL OR t.occurrence <= t.cap THEN t.points ELSE 0 END AS points_applied,
-       CASE WHEN e.tier_end IS NULL THEN e.valid_end
-            WHEN e.valid_end IS NULL OR e.tier_end < e.valid_end THEN e.tier_end
-            ELSE e.valid_end END AS expires_on,
-       q.category, q.legal_basis, q.severity
+SELECT u.subject_kind, u.subject_code, u.rating_id, u.stream, u.requirement_id, u.record_id,
+       u.source, u.kind, u.occurred_at, u.amount, u.points, u.cap, u.occurrence,
+       (u.cap IS NULL OR u.occurrence <= u.cap) AS counted,
+       CASE WHEN u.cap IS NULL OR u.occurrence <= u.cap THEN u.points ELSE 0 END AS points_applied,
+       CASE WHEN u.repaired_on IS NOT NULL
+                 AND (u.natural_end IS NULL OR u.repaired_on < u.natural_end) THEN u.repaired_on
+            ELSE u.natural_end END AS expires_on,
+       u.category, u.legal_basis, u.severity
 FROM (
-  SELECT m.*, ROW_NUMBER() OVER (
-           PARTITION BY m.subject_kind, m.subject_code, m.requirement_id
-           ORDER BY m.occurred_at, m.record_id) AS occurrence
-  FROM cr_matched AS m
-  JOIN cr_subjects AS s ON s.subject_kind = m.subject_kind AND s.subject_code = m.subject_code
-  WHERE m.valid AND s.scored
-) AS t
-JOIN cr_requirements AS q ON q.requirement_id = t.requirement_id
-CROSS JOIN LATERAL (SELECT
-  CAST(DATE_ADD(CAST(ADD_MONTHS(t.occurred_at, q.valid_months) AS DATE), q.valid_days) AS DATE)
-    AS valid_end,
-  CAST(ADD_MONTHS(t.occurred_at, q.tier_months) AS DATE) AS tier_end) AS e
+  SELECT t.*, q.rating_id, q.stream, q.category, q.legal_basis, q.severity,
+         CASE WHEN e.tier_end IS NULL THEN e.valid_end
+              WHEN e.valid_end IS NULL OR e.tier_end < e.valid_end THEN e.tier_end
+              ELSE e.valid_end END AS natural_end
+  FROM (
+    SELECT m.*, ROW_NUMBER() OVER (
+             PARTITION BY m.subject_kind, m.subject_code, m.requirement_id
+             ORDER BY m.occurred_at, m.record_id) AS occurrence
+    FROM cr_matched AS m
+    JOIN cr_subjects AS s ON s.subject_kind = m.subject_kind AND s.subject_code = m.subject_code
+    WHERE m.valid AND s.scored
+  ) AS t
+  JOIN cr_requirements AS q ON q.requirement_id = t.requirement_id
+  CROSS JOIN LATERAL (SELECT
+    CAST(DATE_ADD(CAST(ADD_MONTHS(t.occurred_at, q.valid_months) AS DATE), q.valid_days) AS DATE)
+      AS valid_end,
+    CAST(ADD_MONTHS(t.occurred_at, q.tier_months) AS DATE) AS tier_end) AS e
+) AS u
 """
 
 RATING_POINTS = """
@@ -125,11 +148,14 @@ FROM (
 
 BLACK = """
 SELECT 'black' AS list_name, b.subject_kind, b.subject_code, b.record_id, b.requirement_id,
-       CASE WHEN __as_of__ < b.published_on THEN 'proposed'
-            WHEN __as_of__ < b.expires_on THEN 'published' ELSE 'expired' END AS state,
+       CASE WHEN b.voided THEN 'revoked'
+            WHEN __as_of__ >= b.expires_on THEN 'expired'
+            WHEN b.repaired_on IS NOT NULL AND __as_of__ >= b.repaired_on THEN 'repaired'
+            WHEN __as_of__ < b.published_on THEN 'proposed'
+            ELSE 'published' END AS state,
        b.proposed_on, b.published_on, b.expires_on
 FROM (
-  SELECT m.subject_kind, m.subject_code, m.record_id, m.requirement_id,
+  SELECT m.subject_kind, m.subject_code, m.record_id, m.requirement_id, m.voided, m.repaired_on,
          m.occurred_at AS proposed_on,
          CAST(DATE_ADD(m.occurred_at, __notice__) AS DATE) AS published_on,
          CAST(DATE_ADD(
@@ -145,9 +171,10 @@ SELECT 'red' AS list_name, s.subject_kind, s.subject_code, CAST(NULL AS STRING) 
        __as_of__ AS published_on, CAST(NULL AS DATE) AS expires_on
 FROM (SELECT subject_kind, subject_code, scored, grade, __rank__ AS grade_rank FROM scores) AS s
 LEFT JOIN (SELECT DISTINCT subject_kind, subject_code FROM cr_matched
-           WHERE points < 0 AND occurred_at > __clean_start__) AS dirty
+           WHERE points < 0 AND occurred_at > __clean_start__ AND NOT voided) AS dirty
   ON dirty.subject_kind = s.subject_kind AND dirty.subject_code = s.subject_code
-LEFT JOIN (SELECT DISTINCT subject_kind, subject_code FROM cr_black WHERE state <> 'expired') AS bl
+LEFT JOIN (SELECT DISTINCT subject_kind, subject_code FROM cr_black
+           WHERE state IN ('proposed', 'published')) AS bl
   ON bl.subject_kind = s.subject_kind AND bl.subject_code = s.subject_code
 WHERE s.scored AND dirty.subject_code IS NULL AND bl.subject_code IS NULL
   AND s.grade_rank <= __min_rank__

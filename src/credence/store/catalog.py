@@ -21,6 +21,9 @@ CATALOG_DDL = (
     """CREATE TABLE IF NOT EXISTS subjects (
         subject_kind VARCHAR, subject_code VARCHAR, first_seen DATE)""",
     "CREATE TABLE IF NOT EXISTS subject_index_batches (batch_id VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS record_overrides (
+        record_id VARCHAR, action VARCHAR, effective_on DATE, reason VARCHAR,
+        reference VARCHAR, decided_by VARCHAR, decided_at TIMESTAMPTZ)""",
     """CREATE TABLE IF NOT EXISTS rulesets (
         ruleset VARCHAR, version VARCHAR, ruleset_hash VARCHAR PRIMARY KEY, body VARCHAR,
         stored_at TIMESTAMPTZ)""",
