@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from credence.cli import demo_cmd, ingest_cmd, results_cmd, rules_cmd, score_cmd, synth_cmd
+from credence.cli import (
+    demo_cmd,
+    ingest_cmd,
+    results_cmd,
+    rulebook_cmd,
+    rules_cmd,
+    score_cmd,
+    synth_cmd,
+)
 
 app = typer.Typer(
     name="credence",
@@ -18,7 +26,7 @@ for module in (ingest_cmd, rules_cmd, score_cmd, results_cmd, synth_cmd, demo_cm
     module.register(app)
 
 # Groups of `credence rules` that live beside the commands they share code with.
-for extension in (score_cmd,):
+for extension in (score_cmd, rulebook_cmd):
     extension.register_rules(rules_cmd.rules_app)
 
 

@@ -1,18 +1,16 @@
 """The rulebook's content, built once from a ruleset and printed by both templates.
 
-Everything a rated person must be able to read is decided here, in one place, so the Markdown
-and the HTML rulebooks cannot say different things. Fields ending in ``_md`` hold Markdown
-inline text (see ``words``); every other string is plain text for the template to escape.
+Everything a rated person must be able to read is decided here, so the Markdown and the HTML
+rulebooks cannot say different things: each requirement and measure is a list of ``Fact`` rows
+that both templates print in order. Fields ending in ``_md`` (and every fact's value) hold
+Markdown inline text (see ``words``); every other string is plain text the template escapes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from credence.model import STREAMS
-from credence.rules.duration import REPAIR_AFTER, SEVERITY_LIMITS, Duration
-from credence.rules.loader import ruleset_hash
-from credence.rules.spec import Grade, Rating, Requirement, Ruleset, legal_basis, subject_kinds
 from credence.rulebook.words import (
     code,
     condition_md,
@@ -24,8 +22,29 @@ from credence.rulebook.words import (
     plural,
     signed,
 )
+from credence.rules.duration import REPAIR_AFTER, SEVERITY_LIMITS, Duration
+from credence.rules.loader import ruleset_hash
+from credence.rules.spec import (
+    Grade,
+    Measure,
+    Rating,
+    Requirement,
+    Ruleset,
+    SubjectKind,
+    legal_basis,
+    subject_kinds,
+)
 
+KINDS: tuple[SubjectKind, ...] = ("person", "organization")
 KIND_TITLES = {"person": "People", "organization": "Organisations"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One labelled line of a requirement or a measure; the value is Markdown inline text."""
+
+    label: str
+    value_md: str
 
 
 @dataclass(frozen=True)
@@ -56,25 +75,16 @@ class RequirementView:
     id: str
     anchor: str
     description: str | None
-    applies_to: str
-    trigger_md: str
-    points: str
-    cap: str
-    counts_for: str
-    severity: str
-    category: str
-    legal_basis: str
-    black_list: str
+    black: bool
+    facts: list[Fact]
 
 
 @dataclass(frozen=True)
 class RatingView:
     id: str
     anchor: str
-    name: str
-    stream: str
-    applies_to: str
-    legal_basis: str | None
+    title_md: str
+    summary_md: str
     description: str | None
     requirements: list[RequirementView]
 
@@ -92,10 +102,7 @@ class MeasureView:
     id: str
     anchor: str
     description: str | None
-    effects_md: list[str]
-    kind: str
-    applied_through: list[str]
-    legal_basis: str
+    facts: list[Fact]
 
 
 @dataclass(frozen=True)
@@ -129,13 +136,16 @@ class Rulebook:
     black: BlackView | None
     red: RedView | None
     measures: list[MeasureView]
-    black_requirements: list[str] = field(default_factory=list)
+
+    @property
+    def repair_summary(self) -> str:
+        """``minor: at any time; general: after 3 months; ...``"""
+        return "; ".join(f"{tier.name}: {tier.repair_after}" for tier in self.tiers)
 
 
 def build_rulebook(ruleset: Ruleset) -> Rulebook:
-    """The rulebook of one ruleset: pure, so its output is a function of the ruleset alone."""
+    """The rulebook of one ruleset: pure, so its text is a function of the ruleset alone."""
     lists = ruleset.lists
-    black_ids = [req.id for _, req in ruleset.requirements() if "black" in req.lists]
     return Rulebook(
         title=f"Rulebook of {ruleset.ruleset}, version {ruleset.version}",
         name=ruleset.ruleset,
@@ -147,7 +157,7 @@ def build_rulebook(ruleset: Ruleset) -> Rulebook:
             Tier(name, duration_words(SEVERITY_LIMITS[name]), _repair_words(REPAIR_AFTER[name]))
             for name in ("minor", "general", "serious")
         ],
-        grades=[_grade_table(ruleset, kind) for kind in ("person", "organization")],
+        grades=[_grade_table(ruleset, kind) for kind in KINDS],
         streams=_streams(ruleset),
         black=None
         if lists.black is None
@@ -155,7 +165,7 @@ def build_rulebook(ruleset: Ruleset) -> Rulebook:
             notice=plural(lists.black.notice_days, "day"),
             duration=duration_words(lists.black.duration),
             measures=list(lists.black.measures),
-            requirements=black_ids,
+            requirements=[req.id for _, req in ruleset.requirements() if "black" in req.lists],
         ),
         red=None
         if lists.red is None
@@ -164,8 +174,7 @@ def build_rulebook(ruleset: Ruleset) -> Rulebook:
             clean=plural(lists.red.clean_years, "year"),
             measures=list(lists.red.measures),
         ),
-        measures=[_measure(ruleset, m.id) for m in ruleset.measures],
-        black_requirements=black_ids,
+        measures=[_measure(ruleset, m) for m in ruleset.measures],
     )
 
 
@@ -173,24 +182,23 @@ def _repair_words(duration: Duration) -> str:
     return "at any time" if duration == Duration() else f"after {duration_words(duration)}"
 
 
-def _grade_table(ruleset: Ruleset, kind: str) -> GradeTable:
+def _grade_table(ruleset: Ruleset, kind: SubjectKind) -> GradeTable:
     bands = ruleset.grades.for_kind(kind)
     rows = []
     for index, band in enumerate(bands):
         upper = _upper(bands, index)
         if band.min is None:
-            above = "any score" if upper is None else f"below {number_words(upper)}"
-            rows.append(Band(band.grade, above, list(band.measures)))
+            span = "any score" if upper is None else f"below {number_words(upper)}"
         elif upper is None:
-            rows.append(Band(band.grade, f"{number_words(band.min)} or more", list(band.measures)))
+            span = f"{number_words(band.min)} or more"
         else:
             span = f"{number_words(band.min)} to {number_words(upper - 1)}"
-            rows.append(Band(band.grade, span, list(band.measures)))
+        rows.append(Band(band.grade, span, list(band.measures)))
     return GradeTable(kind, KIND_TITLES[kind], rows)
 
 
 def _upper(bands: list[Grade], index: int) -> int | None:
-    """The minimum of the band above, which this band stays below."""
+    """The lowest minimum of the bands above: this band's scores stay below it."""
     above = [b.min for b in bands[:index] if b.min is not None]
     return min(above) if above else None
 
@@ -205,35 +213,37 @@ def _streams(ruleset: Ruleset) -> list[StreamView]:
 
 
 def _rating(rating: Rating) -> RatingView:
+    title = code(rating.id)
+    summary = f"Applies to {kinds_words(list(rating.applies_to))}."
+    if rating.legal_basis:
+        summary += f" Legal basis: {md_escape(rating.legal_basis)}."
     return RatingView(
         id=rating.id,
         anchor=f"rating-{rating.id}",
-        name=rating.name or rating.id,
-        stream=rating.stream,
-        applies_to=kinds_words(list(rating.applies_to)),
-        legal_basis=rating.legal_basis,
+        title_md=f"{md_escape(rating.name)} ({title})" if rating.name else title,
+        summary_md=summary,
         description=rating.description,
         requirements=[_requirement(rating, req) for req in rating.requirements],
     )
 
 
 def _requirement(rating: Rating, req: Requirement) -> RequirementView:
-    return RequirementView(
-        id=req.id,
-        anchor=f"req-{req.id}",
-        description=req.description,
-        applies_to=kinds_words(subject_kinds(rating, req)),
-        trigger_md=condition_md(req.when),
-        points=f"{signed(req.points)} points for each record that counts",
-        cap=_cap_words(req),
-        counts_for=_counts_for(req),
-        severity=_severity_words(req),
-        category=req.category,
-        legal_basis=legal_basis(rating, req),
-        black_list="yes: a record of it can put the subject on the black list"
-        if "black" in req.lists
-        else "no",
-    )
+    black = "black" in req.lists
+    facts = [
+        Fact("What counts", condition_md(req.when)),
+        Fact("Applies to", kinds_words(subject_kinds(rating, req))),
+        Fact("Points", f"{signed(req.points)} points for each record that counts"),
+        Fact("Cap", _cap_words(req)),
+        Fact("Counts for", _counts_for(req)),
+        Fact("Severity", _severity_words(req)),
+        Fact("Data category", code(req.category)),
+        Fact("Legal basis", md_escape(legal_basis(rating, req))),
+        Fact(
+            "Can lead to the black list",
+            "yes: a record of it can put the subject on the black list" if black else "no",
+        ),
+    ]
+    return RequirementView(req.id, f"req-{req.id}", req.description, black, facts)
 
 
 def _cap_words(req: Requirement) -> str:
@@ -246,24 +256,25 @@ def _cap_words(req: Requirement) -> str:
 def _counts_for(req: Requirement) -> str:
     """valid_for and the severity tier's limit, whichever ends first."""
     limit = SEVERITY_LIMITS[req.severity] if req.severity else None
-    if req.valid_for is None and limit is None:
+    given = req.valid_for
+    if given is not None and (limit is None or given.approx_days() <= limit.approx_days()):
+        return f"{duration_words(given)} from the day it happened"
+    if limit is None:
         return "no time limit"
-    if req.valid_for is None or (limit is not None and limit.approx_days() < req.valid_for.approx_days()):
-        assert limit is not None
-        shown = duration_words(limit)
-        if req.valid_for is None:
-            return f"{shown} from the day it happened (its severity tier's limit)"
-        given = duration_words(req.valid_for)
-        return f"{shown} from the day it happened (valid for {given}, cut by its severity tier)"
-    return f"{duration_words(req.valid_for)} from the day it happened"
+    why = (
+        "its severity tier's limit"
+        if given is None
+        else f"valid for {duration_words(given)}, cut short by its severity tier"
+    )
+    return f"{duration_words(limit)} from the day it happened ({why})"
 
 
 def _severity_words(req: Requirement) -> str:
     if req.severity is None:
-        return "none (adds points)" if req.points > 0 else "none (no publicity tier)"
+        return "none (it adds points)" if req.points > 0 else "none (no publicity tier)"
     tier = req.severity
-    repair = _repair_words(REPAIR_AFTER[tier])
     limit = duration_words(SEVERITY_LIMITS[tier])
+    repair = _repair_words(REPAIR_AFTER[tier])
     return f"{tier}: counts for at most {limit}; credit repair may be asked for {repair}"
 
 
@@ -271,39 +282,32 @@ def _red_grades(ruleset: Ruleset) -> list[str]:
     red = ruleset.lists.red
     assert red is not None
     lines = []
-    for kind in ("person", "organization"):
-        grade = red.min_grade.get(kind)  # type: ignore[call-overload]
+    for kind in KINDS:
+        grade = red.min_grade.get(kind)
         title = KIND_TITLES[kind].lower()
         if grade is None:
             lines.append(f"{title}: never red-listed")
             continue
-        names = [band.grade for band in ruleset.grades.for_kind(kind)]
-        better = " or better" if names and names[0] != grade else ""
-        lines.append(f"{title}: grade {grade}{better}")
+        top = ruleset.grades.for_kind(kind)[0].grade
+        lines.append(f"{title}: grade {grade}" + ("" if grade == top else " or better"))
     return lines
 
 
-def _measure(ruleset: Ruleset, measure_id: str) -> MeasureView:
-    measure = ruleset.measure(measure_id)
-    assert measure is not None
+def _measure(ruleset: Ruleset, measure: Measure) -> MeasureView:
     through = []
-    if ruleset.lists.black is not None and measure_id in ruleset.lists.black.measures:
-        through.append("black list (while published)")
-    if ruleset.lists.red is not None and measure_id in ruleset.lists.red.measures:
-        through.append("red list")
-    for kind in ("person", "organization"):
+    black, red = ruleset.lists.black, ruleset.lists.red
+    if black is not None and measure.id in black.measures:
+        through.append("the black list (while a listing is published)")
+    if red is not None and measure.id in red.measures:
+        through.append("the red list")
+    for kind in KINDS:
         for band in ruleset.grades.for_kind(kind):
-            if measure_id in band.measures:
-                through.append(f"grade {band.grade} ({KIND_TITLES[kind].lower()})")
-    return MeasureView(
-        id=measure.id,
-        anchor=f"measure-{measure.id}",
-        description=measure.description,
-        effects_md=[effect_md(k, v) for k, v in measure.effect.items()],
-        kind="restrictive" if measure.is_restrictive() else "incentive or neutral",
-        applied_through=through or ["nothing: not attached to a list or a grade"],
-        legal_basis=measure.legal_basis,
-    )
-
-
-__all__ = ["Rulebook", "build_rulebook", "code", "md_escape"]
+            if measure.id in band.measures:
+                through.append(f"grade {md_escape(band.grade)} ({KIND_TITLES[kind].lower()})")
+    facts = [
+        Fact("Effect", "; ".join(effect_md(k, v) for k, v in measure.effect.items())),
+        Fact("Restrictive", "yes" if measure.is_restrictive() else "no"),
+        Fact("Applied through", "; ".join(through) or "nothing: no list or grade names it"),
+        Fact("Legal basis", md_escape(measure.legal_basis)),
+    ]
+    return MeasureView(measure.id, f"measure-{measure.id}", measure.description, facts)

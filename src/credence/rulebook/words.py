@@ -13,20 +13,36 @@ from credence.rules.duration import Duration
 from credence.rules.spec import Compare, KindMatch, Scalar, When
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&!{}])")
-_MD_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])")
+_MD_BLOCK_START = re.compile(r"^([-+=>]|\d+(?=[.)]))")
 _KIND_NAMES = {"person": "people", "organization": "organisations"}
 
 
 def md_escape(text: object) -> str:
-    """Free text as literal Markdown: specials backslash-escaped, whitespace on one line."""
+    """Free text as literal inline Markdown: specials backslash-escaped, all on one line."""
     flat = " ".join(str(text).split())
-    escaped = _MD_SPECIAL.sub(r"\\\1", flat)
-    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def md_block(text: object) -> str:
+    """Free text as a literal Markdown paragraph: also no list, quote or heading marker first."""
+    escaped = md_escape(text)
+    match = _MD_BLOCK_START.match(escaped)
+    if match is None:
+        return escaped
+    end = match.end()
+    if escaped[:end].isdigit():  # "1. " would start a list: escape the dot, not the digits
+        return escaped[:end] + "\\" + escaped[end:]
+    return "\\" + escaped
 
 
 def code(text: str) -> str:
-    """A Markdown code span; ids and kinds never hold backticks (the spec's patterns)."""
-    return f"`{text}`"
+    """A Markdown code span (ids and kinds); escaped text if it holds a backtick."""
+    return md_escape(text) if "`" in text or not text.strip() else f"`{text}`"
+
+
+def codes_md(ids: list[str]) -> str:
+    """Ids as code spans, comma-separated; ``none`` for an empty list."""
+    return ", ".join(code(i) for i in ids) or "none"
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
@@ -73,17 +89,20 @@ def _value_md(value: Scalar) -> str:
 
 
 def compare_md(cmp: Compare) -> str:
-    """``{gte: 100000, lt: 500000}`` → ``at least 100,000 and less than 500,000``."""
+    """``{gte: 100000, lt: 500000}`` → ``at least 100,000 and less than 500,000``.
+
+    Read after the field's name: ``amount at least 100,000``, ``attribute `paid` false``.
+    """
     phrases = {
-        "eq": "is {}", "ne": "is not {}", "gt": "more than {}", "gte": "at least {}",
+        "eq": "{}", "ne": "not {}", "gt": "more than {}", "gte": "at least {}",
         "lt": "less than {}", "lte": "at most {}",
     }  # fmt: skip
     parts = []
     for name, operand in cmp.operators().items():
         if name == "in":
-            parts.append("is one of " + ", ".join(_value_md(v) for v in operand))
+            parts.append("one of " + ", ".join(_value_md(v) for v in operand))
         elif name == "prefix":
-            parts.append(f"starts with “{md_escape(operand)}”")
+            parts.append(f"starting with “{md_escape(operand)}”")
         else:
             parts.append(phrases[name].format(_value_md(operand)))
     return " and ".join(parts)
@@ -99,12 +118,15 @@ def kind_md(kind: KindMatch) -> str:
 
 
 def condition_md(when: When) -> str:
-    """The whole trigger: ``a record of kind `x` with amount at least 100,000``."""
+    """The whole trigger: ``a record of kind `x` with amount at least 100,000``.
+
+    Attributes follow the amount: ``... and attribute `fulfilled` false``.
+    """
     parts = []
     if when.amount is not None:
         parts.append("amount " + compare_md(when.amount))
     for name, cmp in when.attributes.items():
-        parts.append(f"{code(name)} " + compare_md(cmp))
+        parts.append(f"attribute {code(name)} " + compare_md(cmp))
     text = kind_md(when.kind)
     return text + (" with " + " and ".join(parts) if parts else "")
 
