@@ -6,6 +6,7 @@ import typer
 
 from credence.cli import (
     demo_cmd,
+    governance_cmd,
     ingest_cmd,
     results_cmd,
     rulebook_cmd,
@@ -26,7 +27,7 @@ for module in (ingest_cmd, rules_cmd, score_cmd, results_cmd, synth_cmd, demo_cm
     module.register(app)
 
 # Groups of `credence rules` that live beside the commands they share code with.
-for extension in (score_cmd, rulebook_cmd):
+for extension in (score_cmd, governance_cmd, rulebook_cmd):
     extension.register_rules(rules_cmd.rules_app)
 
 
