@@ -30,11 +30,11 @@ def _doc(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_default_is_the_packaged_starter_ruleset(tmp_path: Path) -> None:
+def test_default_is_the_packaged_default_ruleset(tmp_path: Path) -> None:
     code, output = _doc("--out", str(tmp_path))
     assert code == 0, output
     digest = ruleset_hash(load_ruleset(default_ruleset_path()))
-    assert "credence-starter" in output and digest[:12] in output
+    assert load_ruleset(default_ruleset_path()).ruleset in output and digest[:12] in output
     for name in ("rulebook.md", "rulebook.html"):
         assert f"wrote {tmp_path / name}" in output
         assert digest in (tmp_path / name).read_text(encoding="utf-8")

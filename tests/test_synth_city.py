@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,14 @@ from credence.rules.loader import default_ruleset_path
 from credence.rules.spec import Ruleset
 from credence.synth import CityManifest, generate_city, load_manifest
 from credence.synth.badrows import REASONS
+from credence.synth.kinds import KIND_CATEGORIES
 
 END = date(2026, 6, 30)
+# Sources that know a subject by identity number and name only, not where it lives.
+NO_DISTRICT = {
+    "city-consent-registry", "city-blood-center", "hemall-marketplace", "yidai-lending",
+    "jinhe-rural-bank",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +85,7 @@ def test_sources_cover_levels_streams_and_formats(city: CityManifest) -> None:
     assert {e.format for e in entries} == {"csv", "jsonl", "parquet"}
     assert {"district", "city", "province", "private"} <= {e.level for e in entries}
     private = [e for e in entries if e.level == "private"]
-    assert len(private) == 2 and all(e.consent_required for e in private)
+    assert len(private) == 4 and all(e.consent_required for e in private)
     assert entries[0].category == "consent"  # ingested first
     assert sum(e.level == "district" and e.category == "admin_penalty" for e in entries) >= 3
 
@@ -175,11 +181,17 @@ def test_private_rows_carry_a_matching_consent(city: CityManifest) -> None:
 
 
 def test_dates_span_ten_years_and_stop_at_the_end(city: CityManifest) -> None:
-    entry = next(e for e in city.sources if e.source == "city-utility-company")
+    entry = next(e for e in city.sources if e.source == "city-tax-bureau")
     mapping = load_mapping(city.path(entry.mapping))
-    column = mapping.fields.occurred_at.column
-    days = sorted(date.fromisoformat(row[column]) for row in _rows(city.root, entry.file, "parquet")
-                  if row[column] and row[column][:4] < "2030")
+    column, fmt = mapping.fields.occurred_at.column, mapping.fields.occurred_at.format
+    assert column is not None and fmt is not None
+    bad = {int(r["row"]) for r in _truth(city, "bad_rows") if r["source"] == entry.source}
+    rows = _rows(city.root, entry.file, entry.format)
+    days = sorted(
+        datetime.strptime(row[column], fmt).date()
+        for n, row in enumerate(rows, 1)
+        if n not in bad
+    )
     assert days[-1] <= END
     assert (END - days[0]).days > 9 * 365
     recent = sum(d.year >= 2021 for d in days) / len(days)
@@ -201,25 +213,74 @@ def test_penalties_cluster_on_few_subjects(city: CityManifest) -> None:
     assert amounts[-1] > 20 * amounts[len(amounts) // 2]  # lognormal tail
 
 
-def test_every_starter_kind_is_emitted_with_its_category(city: CityManifest) -> None:
-    data = yaml.safe_load(default_ruleset_path("starter").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", ["starter", "credence-default"])
+def test_every_shipped_kind_is_emitted_with_its_category(city: CityManifest, name: str) -> None:
+    data = yaml.safe_load(default_ruleset_path(name).read_text(encoding="utf-8"))
     ruleset = Ruleset.model_validate(data)
     emitted: dict[str, set[str]] = {}
+    bad = {(r["source"], int(r["row"])) for r in _truth(city, "bad_rows")}
     for entry in city.sources:
         mapping = load_mapping(city.path(entry.mapping))
-        for kind in mapping.kinds:
-            emitted.setdefault(kind, set()).add(mapping.category)
-        if mapping.fields.category is not None:  # per-row categories: read them
-            rows = _rows(city.root, entry.file, entry.format)
-            kinds = mapping.fields.kind
-            for row in rows:
-                raw = row[kinds.column or ""]
-                kind = (kinds.values or {}).get(raw, raw)
-                if kind in emitted and row[mapping.fields.category]:
-                    emitted[kind].add(row[mapping.fields.category])
+        if mapping.fields.category is None:
+            for kind in mapping.kinds:
+                emitted.setdefault(kind, set()).add(mapping.category)
+            continue
+        for kind in mapping.kinds:  # per-row categories: the kind's own, on every good row
+            emitted.setdefault(kind, set()).add(KIND_CATEGORIES[kind])
+        kinds = mapping.fields.kind
+        for number, row in enumerate(_rows(city.root, entry.file, entry.format), start=1):
+            raw = row[kinds.column or ""]
+            kind = (kinds.values or {}).get(raw, raw)
+            if (entry.source, number) not in bad:
+                assert row[mapping.fields.category] == KIND_CATEGORIES[kind], (entry, number)
     for _rating, req in ruleset.requirements():
         exact = req.when.kind.exact()
         assert exact is not None
         for kind in exact:
             assert kind in emitted, f"{req.id}: no source emits {kind}"
             assert req.category in emitted[kind], f"{req.id}: {kind} is {emitted[kind]}"
+
+
+def test_sources_that_know_the_district_write_it_as_a_hint(city: CityManifest) -> None:
+    subjects = {r["code"]: r["district"] for r in _truth(city, "subjects")}
+    bad = {(r["source"], int(r["row"])) for r in _truth(city, "bad_rows")}
+    with_district = 0
+    for entry in city.sources:
+        mapping = load_mapping(city.path(entry.mapping))
+        column = mapping.hints.get("district")
+        if entry.source in NO_DISTRICT:
+            assert column is None, entry.source  # none of their business where people live
+            continue
+        assert column is not None, entry.source
+        with_district += 1
+        code_column = mapping.fields.subject_code
+        assert code_column is not None
+        for number, row in enumerate(_rows(city.root, entry.file, entry.format), start=1):
+            if (entry.source, number) in bad or not row[code_column]:
+                continue
+            assert row[column] == subjects[row[code_column]], (entry.source, number)
+    assert with_district >= 15
+
+
+def test_most_subjects_are_clean_and_trouble_has_a_heavy_tail(city: CityManifest) -> None:
+    """Over ten years, most people have no penalty or judgment; a few firms collect many."""
+    penalties: Counter[str] = Counter()
+    for entry in city.sources:
+        mapping = load_mapping(city.path(entry.mapping))
+        kinds = mapping.fields.kind
+        code_column = mapping.fields.subject_code
+        assert code_column is not None
+        for row in _rows(city.root, entry.file, entry.format):
+            raw = row[kinds.column] if kinds.column else kinds.value
+            kind = (kinds.values or {}).get(str(raw), raw)
+            if KIND_CATEGORIES.get(str(kind)) in ("admin_penalty", "court_judgment"):
+                penalties[row[code_column] or ""] += 1
+    penalties.pop("", None)
+    subjects = {r["code"]: r["kind"] for r in _truth(city, "subjects")}
+    people = [c for c, k in subjects.items() if k == "person"]
+    firms = [c for c, k in subjects.items() if k == "organization"]
+    assert sum(penalties[c] == 0 for c in people) > 0.6 * len(people)
+    assert sum(penalties[c] == 0 for c in firms) > 0.2 * len(firms)
+    worst = sorted((penalties[c] for c in firms), reverse=True)
+    assert sum(worst[: len(firms) // 20]) > 0.25 * sum(worst)  # the worst 5% of firms
+    assert worst[0] > 10 * max(1, worst[len(firms) // 2])

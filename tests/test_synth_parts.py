@@ -57,8 +57,9 @@ def test_each_reason_breaks_one_field() -> None:
     assert changed["unknown_kind"] == {"penalty_type"}
     assert changed["forbidden_category"] == {"data_category"}
     assert changed["wrong_type"] == {"fine_cny"}
-    assert changed["bad_check_digit"] == {"credit_code", "party_name", "reg_address"}
-    assert changed["missing_subject_code"] == {"credit_code", "party_name", "reg_address"}
+    hints = {"party_name", "reg_address", "reg_district"}
+    assert changed["bad_check_digit"] == {"credit_code", *hints}
+    assert changed["missing_subject_code"] == {"credit_code", *hints}
     assert len(changed["missing_field"]) == 1
     bad = corrupt(spec, row, "future_date", 7, END, rng)
     assert bad["decision_date"] > "2050"

@@ -6,7 +6,9 @@ identity number (GB 11643-1999). Validation never raises on junk: it says no.
 
 from __future__ import annotations
 
+import functools
 import random
+import re
 from datetime import date
 from typing import Literal
 
@@ -26,16 +28,49 @@ def _as_text(value: object) -> str | None:
     return value
 
 
+# Codes already in their compact form skip python-stdnum's separator cleaning, which is most of
+# its cost; the checks themselves are stdnum's, and a property test holds both paths equal.
+_COMPACT_RIC = re.compile(r"^[0-9]{17}[0-9X]$")
+_COMPACT_USCC = re.compile(r"^[0-9]{8}[0-9A-Z]{10}$")
+
+
 def is_valid_uscc(value: object) -> bool:
     """True for a Unified Social Credit Code with a correct check character."""
     text = _as_text(value)
-    return text is not None and bool(uscc.is_valid(text))
+    if text is None:
+        return False
+    if _COMPACT_USCC.match(text):
+        if any(c not in _USCC_ALPHABET for c in text[8:]):
+            return False
+        return bool(uscc.calc_check_digit(text) == text[-1])
+    return bool(uscc.is_valid(text))
 
 
 def is_valid_ric(value: object) -> bool:
     """True for a resident identity number with a correct check digit, date and region."""
     text = _as_text(value)
-    return text is not None and bool(ric.is_valid(text))
+    if text is None:
+        return False
+    if _COMPACT_RIC.match(text):
+        if ric.calc_check_digit(text) != text[-1]:
+            return False
+        try:
+            born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+        except ValueError:
+            return False
+        return _region_existed(text[:6], born.year)
+    return bool(ric.is_valid(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _region_existed(region: str, year: int) -> bool:
+    """stdnum's birth-place check, which depends only on the region code and the birth year."""
+    probe = f"{region}{year:04d}01010000"
+    try:
+        ric.get_birth_place(probe)
+    except (ric.InvalidComponent, ValueError):
+        return False
+    return True
 
 
 def is_valid_code(kind: str, value: object) -> bool:

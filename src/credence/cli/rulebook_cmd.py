@@ -49,7 +49,7 @@ def doc(
         str | None,
         typer.Argument(
             help="Ruleset: a YAML path, NAME@VERSION, a published version or a hash prefix "
-            "(default: the packaged starter ruleset).",
+            "(default: the packaged default ruleset).",
             metavar="REF",
             show_default=False,
         ),

@@ -23,6 +23,9 @@ from credence.errors import NotFoundError, Problem, RulesetError
 from credence.rules.spec import ID_PATTERN, KIND_PATTERN, Ruleset
 from credence.rules.validate import check_ruleset
 
+# libyaml's safe loader when it is there (several times faster on a 300-rule ruleset).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 Loc = tuple[str | int, ...]
 
 _UNION_TAGS = frozenset({"str", "int", "float", "bool"})
@@ -75,8 +78,8 @@ def inspect_ruleset(path: Path) -> RulesetReport:
 def inspect_ruleset_text(text: str, where: str) -> RulesetReport:
     """Parse and check ruleset YAML, collecting every error and warning."""
     try:
-        data = yaml.safe_load(text)
-        lines, duplicates = _lines(yaml.compose(text, Loader=yaml.SafeLoader))
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader
+        lines, duplicates = _lines(yaml.compose(text, Loader=_LOADER))
     except yaml.YAMLError as error:
         return RulesetReport(where, None, [_yaml_problem(error, where)], [])
     if not isinstance(data, dict):
@@ -109,7 +112,7 @@ def ruleset_hash(ruleset: Ruleset) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def default_ruleset_path(name: str = "starter") -> Path:
+def default_ruleset_path(name: str = "credence-default") -> Path:
     """The file of a ruleset shipped with Credence (``credence/rules/default/<name>.yaml``)."""
     folder = resources.files("credence.rules") / "default"
     candidate = folder / f"{name}.yaml"

@@ -21,6 +21,10 @@ from credence.synth.population import Population, Subject
 
 Weighting = Literal["risk", "virtue", "flat"]
 
+# Propensity above this no longer raises a subject's share of penalties: with two hundred kinds
+# of record, an unbounded tail would pile hundreds of penalties on the single riskiest firm.
+RISK_CEILING = 15.0
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:
@@ -75,7 +79,7 @@ class EventMaker:
             ]
             weights: list[float]
             if plan.weight == "risk":
-                weights = [s.risk**1.35 for s in chosen]
+                weights = [min(s.risk, RISK_CEILING) ** 1.35 for s in chosen]
             elif plan.weight == "virtue":
                 weights = [(s.virtue / (1.0 + s.risk)) ** 1.5 for s in chosen]
             else:
