@@ -159,6 +159,7 @@ def test_demo_runs_end_to_end_and_prints_the_summary(tmp_path: Path) -> None:
     ):
         assert heading in result.output
     assert "credence explain" in result.output
+    assert (ws / "rulebook" / "rulebook.html").is_file()
     again = runner.invoke(app, args)  # a second run re-ingests nothing and scores the same
     assert again.exit_code == 0
     assert (

@@ -15,6 +15,7 @@ from typing import Any
 from credence.ingest.mapping import load_mapping
 from credence.ingest.pipeline import IngestReport, ingest_file
 from credence.reports import grade_distribution, ingest_totals, list_counts
+from credence.rulebook import write_rulebook
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
 from credence.scoring import ScoreRun, score_workspace
@@ -26,6 +27,7 @@ from credence.synth.city import generate_city
 DemoProgress = Callable[[str, int, int | None], None]
 
 SOURCES_DIR = "sources"
+RULEBOOK_DIR = "rulebook"
 
 
 @dataclass
@@ -41,6 +43,7 @@ class DemoResult:
     lists: list[tuple[str, str, str, int]]
     examples: list[tuple[str, SubjectFile]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    rulebook: list[Path] = field(default_factory=list)
 
 
 _EXAMPLES = (
@@ -118,4 +121,5 @@ def run_demo(
                 result.examples.append((label, subject_file(con, str(row[0]), ruleset, as_of)))
     finally:
         con.close()
+    result.rulebook = write_rulebook(ruleset, root / RULEBOOK_DIR)
     return result

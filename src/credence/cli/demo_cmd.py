@@ -53,6 +53,11 @@ def _summary(result: DemoResult) -> None:
         console.print(f"[bold]{label}[/]")
         console.print(explanation_panel(found, max_lines=12))
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+    console.print(Rule("the rulebook"))
+    console.print(
+        f"The rules every subject was scored under, in words a rated person can read: "
+        f"{', '.join(str(p) for p in result.rulebook)}"
+    )
     console.print(Rule("explore further"))
     ws = result.workspace
     first = result.examples[0][1].explanation.subject_code if result.examples else "CODE"
