@@ -24,6 +24,10 @@ CATALOG_DDL = (
     """CREATE TABLE IF NOT EXISTS record_overrides (
         record_id VARCHAR, action VARCHAR, effective_on DATE, reason VARCHAR,
         reference VARCHAR, decided_by VARCHAR, decided_at TIMESTAMPTZ)""",
+    """CREATE TABLE IF NOT EXISTS record_links (
+        record_id VARCHAR, subject_kind VARCHAR, subject_code VARCHAR, probability DOUBLE,
+        method VARCHAR, reference VARCHAR, decided_by VARCHAR, decided_at TIMESTAMPTZ,
+        undone_at TIMESTAMPTZ, undo_reason VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS rulesets (
         ruleset VARCHAR, version VARCHAR, ruleset_hash VARCHAR PRIMARY KEY, body VARCHAR,
         stored_at TIMESTAMPTZ)""",

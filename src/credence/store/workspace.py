@@ -15,6 +15,7 @@ import duckdb
 from credence.errors import WorkspaceError
 from credence.model import RECORD_COLUMNS, RECORD_SQL_TYPES
 from credence.store.catalog import migrate
+from credence.store.links import with_links
 
 CATALOG_FILE = "catalog.duckdb"
 RECORDS_DIR = "records"
@@ -116,4 +117,16 @@ class Workspace:
         else:
             typed = ", ".join(f"CAST(NULL AS {RECORD_SQL_TYPES[c]}) AS {c}" for c in RECORD_COLUMNS)
             body = f"SELECT {typed} WHERE false"
+        if _has_links(con):
+            body = with_links(body, known_at)
         con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {body}")
+
+
+def _has_links(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "SELECT COUNT(*) FROM duckdb_tables() WHERE table_name = 'record_links'"
+    ).fetchone()
+    if not found or not found[0]:
+        return False
+    (count,) = con.execute("SELECT COUNT(*) FROM record_links").fetchone() or (0,)
+    return bool(count)
