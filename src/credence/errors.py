@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class CredenceError(Exception):
@@ -52,3 +53,34 @@ class NotFoundError(CredenceError):
 
 class CompileError(CredenceError):
     """A rule construct that an engine cannot run, named with the rule and the engine."""
+
+
+class AuthenticationError(CredenceError):
+    """An API key that is unknown or revoked."""
+
+
+class AccessDeniedError(CredenceError):
+    """A known caller asking for something its role, purpose or the subject's consent forbid."""
+
+
+class InvalidInputError(CredenceError):
+    """A request that is well-formed but means nothing valid (an unknown purpose, a future day).
+
+    ``details`` says more where a message cannot (every quarantine reason of a refused row).
+    """
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class RefusedError(CredenceError):
+    """What due process refuses now: too late, too early, already decided.
+
+    ``details`` carries what the caller needs to try again (for example the day a credit repair
+    becomes possible).
+    """
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details

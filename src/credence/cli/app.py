@@ -12,6 +12,7 @@ from credence.cli import (
     rulebook_cmd,
     rules_cmd,
     score_cmd,
+    service_cmd,
     synth_cmd,
 )
 
@@ -23,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (ingest_cmd, rules_cmd, score_cmd, results_cmd, synth_cmd, demo_cmd):
+for module in (ingest_cmd, rules_cmd, score_cmd, results_cmd, synth_cmd, demo_cmd, service_cmd):
     module.register(app)
 
 # Groups of `credence rules` that live beside the commands they share code with.

@@ -39,7 +39,7 @@ RulesetRef = Annotated[
     typer.Option(
         "--ruleset",
         "-r",
-        help="YAML path, NAME@VERSION, version or hash prefix (default: the packaged default ruleset).",
+        help="YAML path, NAME@VERSION, version or hash prefix (default: the packaged one).",
     ),
 ]
 Outcomes = Annotated[

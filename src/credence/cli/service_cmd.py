@@ -1,0 +1,216 @@
+"""``credence serve``, ``keys`` and ``audit``: the service from the command line.
+
+Every change made here is audited like one made through the API; ``rights_cmd`` adds
+``inspect`` and ``appeals``.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import duckdb
+import typer
+from rich.table import Table
+
+from credence.cli.common import WorkspaceOption, console, handle_errors, open_workspace, print_json
+from credence.rights.tables import transaction
+from credence.service import audit
+from credence.service.db import connect, ensure_service_tables
+from credence.service.keys import ROLES, create_key, list_keys, revoke_key
+from credence.service.purposes import DEFAULT_PURPOSES
+from credence.service.queries.common import shown_code
+from credence.store import Workspace
+
+keys_app = typer.Typer(help="API keys: create (shown once, stored hashed), list, revoke.")
+audit_app = typer.Typer(help="The hash-chained audit log: verify it, read it.")
+
+DayOption = Annotated[
+    datetime | None,
+    typer.Option("--today", formats=["%Y-%m-%d"], help="Service day (default: today)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def actor() -> str:
+    """Who acts from the command line, for the audit log."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name in this environment
+        user = "unknown"
+    return f"cli:{user}"
+
+
+def day_of(value: datetime | None) -> date:
+    return value.date() if value else date.today()
+
+
+def table(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Table:
+    """Rows as a rich table of the given columns."""
+    out = Table(title=title)
+    for column in columns:
+        out.add_column(column)
+    for row in rows:
+        out.add_row(*("" if row.get(c) is None else str(row[c]) for c in columns))
+    return out
+
+
+@contextmanager
+def catalog(ws: Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(ws)
+    try:
+        ensure_service_tables(con)
+        yield con
+    finally:
+        con.close()
+
+
+@handle_errors
+def serve(
+    workspace: WorkspaceOption = None,  # type: ignore[assignment]
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    purposes: Annotated[
+        str, typer.Option(help="Purposes relying parties may state, comma-separated.")
+    ] = ",".join(DEFAULT_PURPOSES),
+    today: DayOption = None,
+) -> None:
+    """Serve the workspace over HTTP (OpenAPI schema at /docs and /openapi.json)."""
+    import uvicorn
+
+    from credence.service import create_app
+
+    ws = open_workspace(workspace)
+    day = today.date() if today else None
+    app = create_app(ws.root, purposes=purposes.split(","), today=day)
+    console.print(f"Serving {ws.root} on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@keys_app.command("create")
+@handle_errors
+def keys_create(
+    role: Annotated[str, typer.Option(help=" | ".join(ROLES))],
+    subject: Annotated[str | None, typer.Option(help="The subject's code (subject role).")] = None,
+    purposes: Annotated[
+        str | None, typer.Option(help="Purposes a relying party may state, comma-separated.")
+    ] = None,
+    label: Annotated[str | None, typer.Option(help="Who holds it, shown to subjects.")] = None,
+    workspace: WorkspaceOption = None,  # type: ignore[assignment]
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API key and print it once: only its sha256 is kept."""
+    ws = open_workspace(workspace)
+    with catalog(ws) as con, transaction(con):
+        issued = create_key(con, role, subject, purposes.split(",") if purposes else None, label)
+        key = issued.key
+        subject_of = (key.subject_kind, key.subject_code) if key.subject_code else None
+        audit.append(
+            con, actor=actor(), role="operator", action="key.created", purpose="operations",
+            subject_kind=subject_of[0] if subject_of else None,
+            subject_code=subject_of[1] if subject_of else None,
+            detail={"key_id": key.key_id, "role": role},
+        )  # fmt: skip
+    if as_json:
+        print_json({"secret": issued.secret, **key.model_dump()})
+        return
+    console.print(f"[bold]{key.key_id}[/] ({role}): {issued.secret}")
+    console.print("Keep it now: it is not stored and cannot be shown again.", style="yellow")
+
+
+@keys_app.command("list")
+@handle_errors
+def keys_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:  # type: ignore[assignment]
+    """Every key: id, role, subject (masked), purposes, label, created and revoked."""
+    with catalog(open_workspace(workspace)) as con:
+        rows = list_keys(con)
+    for row in rows:
+        row["subject_code"] = (
+            shown_code(str(row["subject_kind"]), str(row["subject_code"]))
+            if row["subject_code"]
+            else None
+        )
+    if as_json:
+        print_json(rows)
+        return
+    console.print(
+        table(
+            f"{len(rows)} API keys",
+            rows,
+            ("key_id", "role", "subject_code", "purposes", "label", "created_at", "revoked_at"),
+        )
+    )
+
+
+@keys_app.command("revoke")
+@handle_errors
+def keys_revoke(key_id: str, workspace: WorkspaceOption = None) -> None:  # type: ignore[assignment]
+    """Revoke a key: it stops working at once."""
+    with catalog(open_workspace(workspace)) as con, transaction(con):
+        key = revoke_key(con, key_id)
+        audit.append(
+            con, actor=actor(), role="operator", action="key.revoked", purpose="operations",
+            detail={"key_id": key.key_id, "role": key.role},
+        )  # fmt: skip
+    console.print(f"revoked {key_id} ({key.role})")
+
+
+@audit_app.command("verify")
+@handle_errors
+def audit_verify(
+    workspace: WorkspaceOption = None,  # type: ignore[assignment]
+    expect_head: Annotated[
+        str | None, typer.Option(help="The last hash as published elsewhere.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recompute the hash chain; exit 1 naming every edited, reordered or removed entry."""
+    with catalog(open_workspace(workspace)) as con:
+        found = audit.verify(con, expect_head)
+    if as_json:
+        print_json(found.to_dict())
+    elif found.ok:
+        console.print(
+            f"[green]audit log intact[/]: {found.entries} entries, head {found.head_hash}"
+        )
+    else:
+        for seq, problem in found.problems:
+            console.print(f"[red]entry {seq}[/]: {problem}")
+    if not found.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("log")
+@handle_errors
+def audit_log(
+    workspace: WorkspaceOption = None,  # type: ignore[assignment]
+    subject: Annotated[str | None, typer.Option(help="Only entries about this subject.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """The newest audit entries: who, role, purpose, action, whose file (people masked)."""
+    with catalog(open_workspace(workspace)) as con:
+        found = audit.entries(con, subject_code=subject, limit=limit)
+    rows = [
+        {**e.model_dump(), "subject_code": shown_code(e.subject_kind, e.subject_code)
+         if e.subject_code else None}
+        for e in found
+    ]  # fmt: skip
+    if as_json:
+        print_json(rows)
+        return
+    columns = ("seq", "logged_at", "actor", "role", "purpose", "action", "subject_code")
+    console.print(table("audit log", rows, columns))
+
+
+def register(app: typer.Typer) -> None:
+    """Add serve, keys and audit, and the rights' commands (inspect, appeals), to the main app."""
+    app.command()(serve)
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(audit_app, name="audit")
+    from credence.cli import rights_cmd  # it imports this module's helpers
+
+    rights_cmd.register(app)

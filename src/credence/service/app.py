@@ -1,0 +1,78 @@
+"""The app factory: ``create_app(workspace)`` builds a FastAPI app over one workspace.
+
+Nothing happens at import time; the workspace is opened when the app is made and its
+connections closed at shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from credence.service import errors
+from credence.service.context import Service
+from credence.service.limits import BodyLimit
+from credence.service.purposes import DEFAULT_PURPOSES, check_purposes
+from credence.service.routers import (
+    auditor,
+    inspections,
+    operator,
+    public,
+    queues,
+    relying,
+    subjects,
+)
+from credence.store import Workspace
+
+DESCRIPTION = """Credence over one workspace.
+
+* **public** (no key): organisations' grades, lists, measures and public penalty records.
+* **subject** (`X-API-Key` of a subject): their own file, who looked, appeals, repairs.
+* **relying party**: a stated purpose (`X-Purpose`) on every request; a person's file also
+  needs their consent.
+* **operator** and **auditor**: the queues, new records, inspection plans; the audit log.
+
+Errors are `{"error", "message", "details"}` with a 4xx status that says what was wrong.
+"""
+
+
+def _clock(today: date | Callable[[], date] | None) -> Callable[[], date]:
+    if today is None:
+        return date.today
+    if isinstance(today, date):
+        return lambda: today
+    return today
+
+
+def create_app(
+    workspace: Path,
+    *,
+    purposes: list[str] | None = None,
+    today: date | Callable[[], date] | None = None,
+) -> FastAPI:
+    """A FastAPI app over ``workspace``; ``today`` fixes the service day (default: the date)."""
+    ws = Workspace.open(Path(workspace))
+    chosen = check_purposes(purposes) if purposes is not None else DEFAULT_PURPOSES
+    service = Service(ws, chosen, _clock(today))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.close()
+
+    app = FastAPI(
+        title="Credence",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.add_middleware(BodyLimit)
+    errors.install(app)
+    for module in (public, subjects, relying, operator, queues, inspections, auditor):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,185 @@
+"""The audit log: append-only and hash-chained, so an edit, a reordering or a removal shows.
+
+Each entry stores ``hash = sha256(previous hash + canonical JSON of the entry)``; the first
+entry chains from 64 zeros. ``verify`` walks the log in sequence order and names every entry
+that does not fit: its content changed (its own hash no longer matches), it does not follow its
+predecessor (reordered, or one removed before it), or numbers are missing. The head (count and
+last hash) is also kept in ``audit_head`` and can be published elsewhere, so removing the
+newest entries shows too. Callers append under one writer at a time (the service's write lock,
+or the CLI's single process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+from pydantic import BaseModel
+
+from credence.store.rows import dict_rows
+
+GENESIS = "0" * 64
+AUDIT_DDL = (
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        seq BIGINT, logged_at VARCHAR, actor VARCHAR, role VARCHAR, purpose VARCHAR,
+        subject_kind VARCHAR, subject_code VARCHAR, action VARCHAR, detail VARCHAR,
+        prev_hash VARCHAR, hash VARCHAR)""",
+    "CREATE TABLE IF NOT EXISTS audit_head (entries BIGINT, hash VARCHAR)",
+)
+HASHED = (
+    "logged_at",
+    "actor",
+    "role",
+    "purpose",
+    "subject_kind",
+    "subject_code",
+    "action",
+    "detail",
+)
+
+
+class AuditEntry(BaseModel):
+    """Who did what, for which purpose, to whose file, and when."""
+
+    seq: int
+    logged_at: str
+    actor: str
+    role: str
+    purpose: str | None
+    subject_kind: str | None
+    subject_code: str | None
+    action: str
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in AUDIT_DDL:
+        con.execute(statement)
+
+
+def canonical(values: dict[str, Any]) -> str:
+    """The one JSON spelling of an entry: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, values: dict[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical(values)).encode("utf-8")).hexdigest()
+
+
+def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """(number of entries, hash of the last one) as recorded at the last append."""
+    row = con.execute("SELECT entries, hash FROM audit_head").fetchone()
+    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+
+
+def append(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: str,
+    role: str,
+    action: str,
+    purpose: str | None = None,
+    subject_kind: str | None = None,
+    subject_code: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry chained to the last; run it inside the caller's write transaction."""
+    last = con.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
+    values: dict[str, Any] = {
+        "logged_at": datetime.now(UTC).isoformat(timespec="microseconds"),
+        "actor": actor,
+        "role": role,
+        "purpose": purpose,
+        "subject_kind": subject_kind,
+        "subject_code": subject_code,
+        "action": action,
+        "detail": canonical(detail or {}),
+    }
+    digest = chain_hash(prev, values)
+    con.execute(
+        "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [seq, *(values[k] for k in HASHED), prev, digest],
+    )
+    con.execute("DELETE FROM audit_head")
+    con.execute("INSERT INTO audit_head VALUES (?, ?)", [seq, digest])
+    return _entry({"seq": seq, **values, "prev_hash": prev, "hash": digest})
+
+
+def _entry(row: dict[str, Any]) -> AuditEntry:
+    return AuditEntry.model_validate({**row, "detail": json.loads(row["detail"] or "{}")})
+
+
+def entries(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    subject_code: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> list[AuditEntry]:
+    """Entries filtered by subject, actor and action."""
+    order = "DESC" if newest_first else "ASC"
+    rows = dict_rows(
+        con.execute(
+            "SELECT * FROM audit_log WHERE (? IS NULL OR subject_code = ?) "
+            "AND (? IS NULL OR actor = ?) AND (? IS NULL OR action = ?) "
+            f"ORDER BY seq {order} LIMIT ? OFFSET ?",
+            [subject_code, subject_code, actor, actor, action, action, limit, offset],
+        )
+    )
+    return [_entry(row) for row in rows]
+
+
+@dataclass
+class Verification:
+    """What ``verify`` found: the entries checked and every problem, by sequence number."""
+
+    entries: int
+    head_hash: str
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "head_hash": self.head_hash,
+            "problems": [{"seq": seq, "problem": text} for seq, text in self.problems],
+        }
+
+
+def verify(con: duckdb.DuckDBPyConnection, expect_head: str | None = None) -> Verification:
+    """Recompute the chain; name each edited, reordered or missing entry."""
+    rows = dict_rows(con.execute("SELECT * FROM audit_log ORDER BY seq"))
+    hashes = {str(r["hash"]) for r in rows}
+    problems: list[tuple[int, str]] = []
+    prev, expected_seq = GENESIS, 1
+    for row in rows:
+        seq = int(row["seq"])
+        if seq != expected_seq:
+            missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}-{seq - 1}"
+            problems.append((seq, f"entries {missing} are missing (removed)"))
+        if chain_hash(str(row["prev_hash"]), {k: row[k] for k in HASHED}) != row["hash"]:
+            problems.append((seq, "its content was edited: its hash does not match"))
+        if row["prev_hash"] != prev:
+            cause = "reordered" if row["prev_hash"] in hashes else "an entry before it removed"
+            problems.append((seq, f"does not follow the entry before it ({cause})"))
+        prev, expected_seq = str(row["hash"]), seq + 1
+    count, last = head(con)
+    if (count, last) != (expected_seq - 1, prev):
+        problems.append((count, f"the recorded head ({count} entries) does not match the log"))
+    if expect_head is not None and expect_head != prev:
+        problems.append((expected_seq - 1, "the last hash is not the published head"))
+    return Verification(len(rows), prev, problems)

@@ -1,0 +1,123 @@
+"""The service's state, made by ``create_app`` and held on ``app.state``: workspace, connections,
+configured purposes, the clock, and the two things every change does (audit, rescore).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import date
+from typing import Any, TypeVar
+
+import duckdb
+
+from credence.rights.basis import Basis, current_basis, rescore
+from credence.scoring import ScoreRun
+from credence.service import audit
+from credence.service.db import Database
+from credence.store import Workspace
+
+T = TypeVar("T")
+CACHE_SIZE = 50_000
+
+
+class Service:
+    """One workspace served: shared by every request of an app."""
+
+    def __init__(self, ws: Workspace, purposes: tuple[str, ...], clock: Callable[[], date]) -> None:
+        self.ws = ws
+        self.db = Database(ws)
+        self.purposes = purposes
+        self._clock = clock
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._cache_generation = -1
+        self._cache_lock = threading.Lock()
+
+    def today(self) -> date:
+        """The service day: decisions take effect and deadlines run on it."""
+        return self._clock()
+
+    def basis(self, con: duckdb.DuckDBPyConnection) -> Basis:
+        """The ruleset and day of the last scoring run (kept until the service changes them)."""
+        return self.cached(("basis",), lambda: current_basis(con, self.today()))
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A result of the current records and scores, computed once until the next change.
+
+        Results only change through the service (DuckDB lets one process hold the workspace),
+        and every change bumps the generation, which empties the cache.
+        """
+        found, value, generation = self.cache_get(key)
+        if found:
+            return value  # type: ignore[no-any-return]
+        computed = compute()
+        self.cache_put(key, computed, generation)
+        return computed
+
+    def cache_get(self, key: Hashable) -> tuple[bool, Any, int]:
+        """(found, value, generation): cheap enough to call on the event loop."""
+        with self._cache_lock:
+            if self._cache_generation != self.db.generation:
+                self._cache.clear()
+                self._cache_generation = self.db.generation
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return True, self._cache[key], self._cache_generation
+            return False, None, self._cache_generation
+
+    def cache_put(self, key: Hashable, value: Any, generation: int) -> None:
+        """Keep a value computed in ``generation``, unless a change came in the meantime."""
+        with self._cache_lock:
+            if self._cache_generation == generation == self.db.generation:
+                self._cache[key] = value
+                if len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+
+    def rescore(self) -> ScoreRun:
+        """Rescore at the service day under the current ruleset; readers see it at once."""
+        with self.db.write_lock:
+            with self.db.read() as con:
+                ruleset = self.basis(con).ruleset
+            run = rescore(self.ws, ruleset, self.today())
+            self.db.changed()
+        return run
+
+    def record(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        actor: str,
+        role: str,
+        action: str,
+        purpose: str | None = None,
+        subject: tuple[str, str] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append an audit entry inside the caller's write transaction."""
+        kind, code = subject if subject is not None else (None, None)
+        audit.append(
+            con,
+            actor=actor,
+            role=role,
+            action=action,
+            purpose=purpose,
+            subject_kind=kind,
+            subject_code=code,
+            detail=detail,
+        )
+
+    def log(
+        self,
+        actor: str,
+        role: str,
+        action: str,
+        purpose: str | None = None,
+        subject: tuple[str, str] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append an audit entry on its own (a read of a person's data)."""
+        with self.db.write() as con:
+            self.record(con, actor, role, action, purpose, subject, detail)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,30 @@
+"""Small helpers the queries share: masking by who asks, rows as dicts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import duckdb
+
+from credence.identifiers import mask
+
+_RIC_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{11}([\dXx])(?![0-9A-Za-z])")
+
+
+def shown_code(kind: str | None, code: str, reveal: bool = False) -> str:
+    """A subject code as displayed: a person's identity number masked unless ``reveal``."""
+    return code if reveal or kind != "person" else mask(code)
+
+
+def mask_text(text: str | None) -> str | None:
+    """Mask every identity-number-like run of digits in free text (a quarantined raw row)."""
+    if text is None:
+        return None
+    return _RIC_IN_TEXT.sub(lambda m: m.group(1) + "*" * 11 + m.group(2), text)
+
+
+def rows_as(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -1,0 +1,149 @@
+"""Organisations as the public sees them: grade, lists, measures and public penalty records.
+
+Read from the result tables of the last scoring run (the same numbers ``credence explain``
+gives, by test). Public penalty records are the lines of legal decisions (court judgments,
+administrative penalties) that count on that day: a penalty is public only while it counts.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+
+from credence.errors import NotFoundError
+from credence.model import LEGAL_DECISION_CATEGORIES
+from credence.rights.basis import Basis
+from credence.service.names import name_of, names_of
+from credence.service.queries.common import rows_as
+from credence.service.schemas import (
+    ListingOut,
+    MeasureOut,
+    OrganisationOut,
+    OrganisationSummary,
+    PenaltyOut,
+    SearchPage,
+)
+
+PUBLIC_STATES = ("published",)
+# Constants of the code, not input: spelled into the SQL so DuckDB can prune on them.
+_LEGAL = ", ".join(f"'{c}'" for c in sorted(LEGAL_DECISION_CATEGORIES))
+_PUBLIC = ", ".join(f"'{s}'" for s in PUBLIC_STATES)
+
+
+def listings_of(
+    con: duckdb.DuckDBPyConnection, kind: str, code: str, public: bool
+) -> list[ListingOut]:
+    rows = rows_as(
+        con,
+        "SELECT list_name, state, requirement_id, record_id, proposed_on, published_on, "
+        "expires_on FROM listings WHERE subject_kind = ? AND subject_code = ? "
+        f"AND (NOT ? OR state IN ({_PUBLIC})) ORDER BY list_name, published_on DESC, record_id",
+        [kind, code, public],
+    )
+    return [ListingOut.model_validate(r) for r in rows]
+
+
+def measures_of(con: duckdb.DuckDBPyConnection, kind: str, code: str) -> list[MeasureOut]:
+    rows = rows_as(
+        con,
+        "SELECT measure_id, via, effect, legal_basis FROM subject_measures "
+        "WHERE subject_kind = ? AND subject_code = ? ORDER BY measure_id, via",
+        [kind, code],
+    )
+    return [
+        MeasureOut.model_validate({**r, "effect": json.loads(r["effect"] or "{}")}) for r in rows
+    ]
+
+
+def organisation(
+    con: duckdb.DuckDBPyConnection, code: str, basis: Basis, public: bool = True
+) -> OrganisationOut:
+    """One organisation's public page; NotFoundError for an unknown code (or a person's)."""
+    score = rows_as(
+        con,
+        "SELECT scored, score, grade FROM scores WHERE subject_kind = 'organization' "
+        "AND subject_code = ?",
+        [code],
+    )
+    if not score:
+        known = con.execute(
+            "SELECT 1 FROM subjects WHERE subject_kind = 'organization' AND subject_code = ?",
+            [code],
+        ).fetchone()
+        if known is None:
+            raise NotFoundError(f"no organisation {code} in this workspace")
+    points = con.execute(
+        "SELECT rating_id, points FROM rating_points WHERE subject_kind = 'organization' "
+        "AND subject_code = ? ORDER BY rating_id",
+        [code],
+    ).fetchall()
+    penalties = rows_as(
+        con,
+        "SELECT record_id, rating_id, requirement_id, kind, category, source, occurred_at, "
+        "expires_on, points_applied, legal_basis FROM score_lines "
+        "WHERE subject_kind = 'organization' AND subject_code = ? "
+        f"AND category IN ({_LEGAL}) ORDER BY occurred_at DESC, record_id",
+        [code],
+    )
+    head: dict[str, Any] = score[0] if score else {"scored": False, "score": None, "grade": None}
+    return OrganisationOut(
+        subject_code=code,
+        name=name_of(con, code),
+        as_of=basis.as_of if basis.run_id else None,
+        ruleset=basis.ruleset.ruleset if basis.run_id else None,
+        version=basis.ruleset.version if basis.run_id else None,
+        scored=bool(head["scored"]),
+        score=head["score"],
+        grade=head["grade"],
+        rating_points={str(r): int(p) for r, p in points},
+        listings=listings_of(con, "organization", code, public),
+        measures=measures_of(con, "organization", code),
+        penalties=[PenaltyOut.model_validate(p) for p in penalties],
+    )
+
+
+def search_organisations(
+    con: duckdb.DuckDBPyConnection, query: str, limit: int, offset: int
+) -> SearchPage:
+    """Organisations whose name contains the words, or whose code starts with the text."""
+    text = query.strip()
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = con.execute(
+        "SELECT subject_code FROM subject_names WHERE subject_kind = 'organization' "
+        "AND name ILIKE ? ESCAPE '\\' UNION SELECT subject_code FROM subjects "
+        "WHERE subject_kind = 'organization' AND starts_with(subject_code, upper(?)) "
+        "ORDER BY subject_code",
+        [pattern, text],
+    ).fetchall()
+    codes = [str(c) for (c,) in matches]
+    page = codes[offset : offset + limit]
+    names = names_of(con, page)
+    scores = {
+        str(r["subject_code"]): r
+        for r in rows_as(
+            con,
+            "SELECT subject_code, score, grade FROM scores WHERE subject_kind = 'organization' "
+            "AND subject_code IN (SELECT unnest(?::VARCHAR[]))",
+            [page],
+        )
+    }
+    lists: dict[str, list[str]] = {}
+    for code, name in con.execute(
+        "SELECT DISTINCT subject_code, list_name FROM listings WHERE subject_kind = 'organization' "
+        "AND state = 'published' AND subject_code IN (SELECT unnest(?::VARCHAR[])) ORDER BY 2",
+        [page],
+    ).fetchall():
+        lists.setdefault(str(code), []).append(str(name))
+    items = [
+        OrganisationSummary(
+            subject_code=code,
+            name=names.get(code),
+            grade=scores.get(code, {}).get("grade"),
+            score=scores.get(code, {}).get("score"),
+            lists=lists.get(code, []),
+        )
+        for code in page
+    ]
+    return SearchPage(query=text, total=len(codes), limit=limit, offset=offset, items=items)

@@ -1,0 +1,1 @@
+"""The endpoints, one router per domain: public, subjects, relying parties, operators, auditors."""

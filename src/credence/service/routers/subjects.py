@@ -1,0 +1,147 @@
+"""A subject's own file (subject key): the explanation, who looked, the export, the path forward,
+and the rights: appeals, link disputes, credit repair. Every read and change is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from credence.rights.access import subject_access_export
+from credence.rights.appeals import file_appeal, list_appeals
+from credence.rights.links import contest_link
+from credence.rights.models import Appeal, Repair
+from credence.rights.path_forward import PathForward, path_forward
+from credence.rights.repair import apply_for_repair, list_repairs
+from credence.service import audit
+from credence.service.deps import ROLE_PURPOSE, Caller, ServiceDep, SubjectCaller
+from credence.service.inputs import AppealIn, LinkContestIn, RepairIn
+from credence.service.queries.subjects import check_day, explanation, who_looked
+from credence.service.schemas import ExplanationOut, WhoLooked
+
+router = APIRouter(prefix="/me", tags=["subject"])
+OWN = ROLE_PURPOSE["subject"]
+EVERYTHING = 1_000_000
+
+
+def _log(
+    service: ServiceDep, caller: Caller, action: str, detail: dict[str, Any] | None = None
+) -> None:
+    service.log(caller.actor, caller.role, action, OWN, caller.subject, detail)
+
+
+@router.get("", response_model=ExplanationOut)
+def my_file(
+    service: ServiceDep, caller: SubjectCaller, as_of: Annotated[date | None, Query()] = None
+) -> ExplanationOut:
+    """My score, grade, lists, measures and every line, with my identity number in full."""
+    _, code = caller.subject
+    day = check_day(as_of, service.today())
+    with service.db.read() as con:
+        found = explanation(con, service.basis(con), code, reveal=True, day=day)
+    _log(service, caller, "file.read", {"as_of": str(found.as_of)})
+    return found
+
+
+@router.get("/who-looked", response_model=list[WhoLooked])
+def my_audit(
+    service: ServiceDep,
+    caller: SubjectCaller,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[WhoLooked]:
+    """Who looked at my file or changed it, when, and for which purpose."""
+    _, code = caller.subject
+    with service.db.read() as con:
+        found = who_looked(con, code, limit, offset)
+    _log(service, caller, "audit.read")
+    return found
+
+
+@router.get("/export")
+def my_export(service: ServiceDep, caller: SubjectCaller) -> dict[str, Any]:
+    """Everything held on me, as one JSON document (subject access)."""
+    _, code = caller.subject
+    with service.db.read() as con:
+        basis = service.basis(con)
+        trail = [e.model_dump() for e in audit.entries(con, subject_code=code, limit=EVERYTHING)]
+        data = subject_access_export(con, basis.ruleset, code, basis.as_of, trail)
+    _log(service, caller, "file.export")
+    return data
+
+
+@router.get("/path-forward", response_model=PathForward)
+def my_path_forward(service: ServiceDep, caller: SubjectCaller) -> PathForward:
+    """Which lines expire when, which repairs are open or possible, what lifts my grade."""
+    _, code = caller.subject
+    with service.db.read() as con:
+        basis = service.basis(con)
+        found = path_forward(con, basis.ruleset, code, basis.as_of)
+    _log(service, caller, "path_forward.read")
+    return found
+
+
+@router.get("/appeals", response_model=list[Appeal])
+def my_appeals(service: ServiceDep, caller: SubjectCaller) -> list[Appeal]:
+    """My appeals and link disputes, with their deadlines and decisions."""
+    _, code = caller.subject
+    with service.db.read() as con:
+        found = list_appeals(con, None, code, EVERYTHING)
+    _log(service, caller, "appeals.read")
+    return found
+
+
+@router.post("/appeals", response_model=Appeal, status_code=201)
+def appeal(service: ServiceDep, caller: SubjectCaller, body: AppealIn) -> Appeal:
+    """Appeal against a record of my file, or the black listing resting on it."""
+    _, code = caller.subject
+    with service.db.write() as con:
+        filed = file_appeal(
+            con, service.basis(con).ruleset, code, body.record_id, body.reason, service.today(),
+            body.against,
+        )  # fmt: skip
+        service.record(
+            con, caller.actor, caller.role, "appeal.filed", OWN, caller.subject,
+            {"appeal_id": filed.appeal_id, "record_id": filed.record_id, "against": filed.kind},
+        )  # fmt: skip
+    return filed
+
+
+@router.post("/link-disputes", response_model=Appeal, status_code=201)
+def dispute_link(service: ServiceDep, caller: SubjectCaller, body: LinkContestIn) -> Appeal:
+    """Say a record on my file is someone else's (a wrong identity match)."""
+    _, code = caller.subject
+    with service.db.write() as con:
+        filed = contest_link(con, code, body.record_id, body.reason, service.today())
+        service.record(
+            con, caller.actor, caller.role, "link.contested", OWN, caller.subject,
+            {"appeal_id": filed.appeal_id, "record_id": filed.record_id},
+        )  # fmt: skip
+    return filed
+
+
+@router.get("/repairs", response_model=list[Repair])
+def my_repairs(service: ServiceDep, caller: SubjectCaller) -> list[Repair]:
+    """My credit repair applications and their decisions."""
+    _, code = caller.subject
+    with service.db.read() as con:
+        found = list_repairs(con, None, code, EVERYTHING)
+    _log(service, caller, "repairs.read")
+    return found
+
+
+@router.post("/repairs", response_model=Repair, status_code=201)
+def repair(service: ServiceDep, caller: SubjectCaller, body: RepairIn) -> Repair:
+    """Apply for credit repair of a remedied record, with the evidence."""
+    _, code = caller.subject
+    with service.db.write() as con:
+        filed = apply_for_repair(
+            con, service.basis(con).ruleset, code, body.record_id, body.evidence, service.today()
+        )
+        service.record(
+            con, caller.actor, caller.role, "repair.filed", OWN, caller.subject,
+            {"repair_id": filed.repair_id, "record_id": filed.record_id},
+        )  # fmt: skip
+    return filed
