@@ -15,8 +15,8 @@ import duckdb
 
 from credence.engines.base import StepProgress
 from credence.engines.duckdb_engine import DuckDBEngine
-from credence.errors import NotFoundError
-from credence.rules.compile import compile_plan
+from credence.errors import CredenceError, NotFoundError
+from credence.rules.compile import RESULT_TABLES, Plan, compile_plan
 from credence.rules.spec import Ruleset
 from credence.store import Workspace
 from credence.store.overrides import limit_overrides_to
@@ -44,9 +44,10 @@ class ScoreRun:
 # An order-free fingerprint of a run's results: equal results give equal digests.
 _DIGEST = """
 SELECT (SELECT COUNT(*) || ':'
-               || COALESCE(bit_xor(hash(subject_kind, subject_code, score, grade)), 0)
+               || COALESCE(bit_xor(hash(subject_kind, subject_code, score::BIGINT, grade)), 0)
         FROM scores)
-    || '/' || (SELECT COUNT(*) || ':' || COALESCE(bit_xor(hash(record_id, points_applied)), 0)
+    || '/' || (SELECT COUNT(*) || ':'
+               || COALESCE(bit_xor(hash(record_id, points_applied::BIGINT)), 0)
                FROM score_lines)
     || '/' || (SELECT COUNT(*) || ':' || COALESCE(bit_xor(hash(list_name, subject_code,
                   record_id, state)), 0) FROM listings)
@@ -60,11 +61,15 @@ def score_workspace(
     progress: StepProgress | None = None,
     memory_limit: str = "6GB",
     known_at: datetime | None = None,
+    engine: str = "duckdb",
+    spark_master: str = "local[*]",
 ) -> ScoreRun:
     """Score every subject of the workspace on ``as_of`` under ``ruleset``.
 
     With ``known_at``, only the batches committed by then count: the run sees the workspace as
-    it was known at that moment, which is how a past run is reproduced exactly.
+    it was known at that moment, which is how a past run is reproduced exactly. ``engine`` is
+    ``duckdb`` (embedded, the default) or ``spark`` (the same plan; results come back into the
+    catalog).
     """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -76,7 +81,13 @@ def score_workspace(
             con.execute(f"CREATE OR REPLACE TEMP VIEW subjects AS {SUBJECTS_FROM_RECORDS}")
             limit_overrides_to(con, known_at)
         digest = store_ruleset(con, ruleset)
-        DuckDBEngine(con).run_plan(compile_plan(ruleset, as_of), progress)
+        plan = compile_plan(ruleset, as_of)
+        if engine == "duckdb":
+            DuckDBEngine(con).run_plan(plan, progress)
+        elif engine == "spark":
+            _run_on_spark(ws, con, plan, known_at, spark_master, progress)
+        else:
+            raise CredenceError(f"unknown engine {engine!r}: choose duckdb or spark")
         (results,) = con.execute(_DIGEST).fetchone() or ("",)
         subjects, scored = con.execute(
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE scored) FROM scores"
@@ -96,13 +107,46 @@ def score_workspace(
         con.execute(
             "INSERT INTO score_runs (run_id, as_of, ruleset, version, ruleset_hash, engine, "
             "started_at, finished_at, subjects, lines, known_at, results_digest) "
-            "VALUES (?, ?, ?, ?, ?, 'duckdb', ?, ?, ?, ?, ?, ?)",
-            [run.run_id, as_of, run.ruleset, run.version, digest, started_at, datetime.now(UTC),
-             run.subjects, run.lines, known_at or started_at, results],
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run.run_id, as_of, run.ruleset, run.version, digest, engine, started_at,
+             datetime.now(UTC), run.subjects, run.lines, known_at or started_at, results],
         )  # fmt: skip
         return replace(run, results_digest=str(results))
     finally:
         con.close()
+
+
+def _run_on_spark(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    known_at: datetime | None,
+    master: str,
+    progress: StepProgress | None,
+) -> None:
+    """Hand the inputs to Spark, run the same plan there, and bring the results back."""
+    from credence.engines.spark_engine import SparkEngine, local_session
+
+    spark = SparkEngine(local_session(master))
+    stamp = f"TIMESTAMPTZ '{known_at.isoformat()}'" if known_at else "now()"
+    links = con.sql(
+        f"SELECT * REPLACE (NULL::TIMESTAMPTZ AS undone_at) FROM record_links "
+        f"WHERE decided_at <= {stamp} AND (undone_at IS NULL OR undone_at > {stamp})"
+    ).to_arrow_table()
+    spark.register_records(ws.committed_files(con, known_at), links)
+    for name in ("subjects", "record_overrides"):  # the temp views when known_at is set
+        spark.register_table(name, con.sql(f"SELECT * FROM {name}").to_arrow_table())
+    spark.run_plan(plan, progress)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name in RESULT_TABLES:
+            con.register("spark_result", spark.to_arrow(name))
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM spark_result")
+            con.unregister("spark_result")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def latest_run(con: duckdb.DuckDBPyConnection) -> dict[str, object] | None:

@@ -50,7 +50,13 @@ def _progress(quiet: bool) -> Progress:
 
 
 def _run(
-    ws: Workspace, ruleset: Ruleset, day: date, known_at: datetime | None, quiet: bool
+    ws: Workspace,
+    ruleset: Ruleset,
+    day: date,
+    known_at: datetime | None,
+    quiet: bool,
+    engine: str = "duckdb",
+    spark_master: str = "local[*]",
 ) -> ScoreRun:
     with _progress(quiet) as bar:
         task = bar.add_task("", total=1)
@@ -58,7 +64,10 @@ def _run(
         def step(name: str, done: int, total: int) -> None:
             bar.update(task, description=name, completed=done, total=total)
 
-        return score_workspace(ws, ruleset, day, progress=step, known_at=known_at)
+        return score_workspace(
+            ws, ruleset, day, progress=step, known_at=known_at, engine=engine,
+            spark_master=spark_master,
+        )  # fmt: skip
 
 
 def _summary(ws: Workspace, run: ScoreRun, output: Format) -> None:
@@ -114,6 +123,12 @@ def score(
         typer.Option("--reproduce", help="Rescore exactly as run RUN_ID did and compare."),
     ] = None,
     output: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    engine: Annotated[
+        str, typer.Option("--engine", help="duckdb (embedded) or spark (the same plan on Spark).")
+    ] = "duckdb",
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="Spark master URL for --engine spark.")
+    ] = "local[*]",
 ) -> None:
     """Score every subject on a day under a ruleset; write scores, lines, lists and measures."""
     ws = open_workspace(workspace)
@@ -133,7 +148,8 @@ def score(
         con.close()
     chosen = ruleset or load_ruleset(default_ruleset_path())
     stamp = known_at.replace(tzinfo=UTC) if known_at and known_at.tzinfo is None else known_at
-    run = _run(ws, chosen, as_of.date() if as_of else date.today(), stamp, output is Format.json)
+    day = as_of.date() if as_of else date.today()
+    run = _run(ws, chosen, day, stamp, output is Format.json, engine, spark_master)
     _summary(ws, run, output)
 
 
