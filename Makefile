@@ -19,6 +19,7 @@ demo: $(STAMP)
 	$(BIN)/credence demo -w demo-workspace --people 20000 --organizations 2000 --seed 7
 
 test: $(STAMP)
+	sh scripts/install-browser.sh
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q

@@ -21,7 +21,6 @@ from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.scoring import score_workspace
 from credence.store import Workspace
 
-
 # The floor is hand-written for the starter ruleset's conditions, so the benchmark scores with it.
 BENCH_RULESET = "starter"
 
@@ -53,14 +52,18 @@ def ingest(folder: Path, ws_root: Path) -> dict[str, Any]:
 
 def score(ws_root: Path, end: str) -> dict[str, Any]:
     run = score_workspace(
-        Workspace.open(ws_root), load_ruleset(default_ruleset_path(BENCH_RULESET)), date.fromisoformat(end)
+        Workspace.open(ws_root),
+        load_ruleset(default_ruleset_path(BENCH_RULESET)),
+        date.fromisoformat(end),
     )
     return {"subjects": run.subjects, "lines": run.lines}
 
 
 def floor(ws_root: Path, end: str) -> dict[str, Any]:
     return floor_scores(
-        Workspace.open(ws_root), load_ruleset(default_ruleset_path(BENCH_RULESET)), date.fromisoformat(end)
+        Workspace.open(ws_root),
+        load_ruleset(default_ruleset_path(BENCH_RULESET)),
+        date.fromisoformat(end),
     )
 
 

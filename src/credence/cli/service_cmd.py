@@ -78,7 +78,7 @@ def serve(
     ] = ",".join(DEFAULT_PURPOSES),
     today: DayOption = None,
 ) -> None:
-    """Serve the workspace over HTTP (OpenAPI schema at /docs and /openapi.json)."""
+    """Serve the workspace over HTTP: the API (schema at /openapi.json) and the web pages."""
     import uvicorn
 
     from credence.service import create_app
@@ -86,7 +86,7 @@ def serve(
     ws = open_workspace(workspace)
     day = today.date() if today else None
     app = create_app(ws.root, purposes=purposes.split(","), today=day)
-    console.print(f"Serving {ws.root} on http://{host}:{port} (API docs at /docs)")
+    console.print(f"Serving {ws.root} on http://{host}:{port} (pages at /, API at /openapi.json)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -27,6 +27,7 @@ from credence.service.routers import (
     subjects,
 )
 from credence.store import Workspace
+from credence.web import mount_web
 
 DESCRIPTION = """Credence over one workspace.
 
@@ -69,10 +70,13 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN; every asset here is local
+        redoc_url=None,
     )
     app.state.service = service
     app.add_middleware(BodyLimit)
     errors.install(app)
     for module in (public, subjects, relying, operator, queues, inspections, auditor):
         app.include_router(module.router)
+    mount_web(app)
     return app

@@ -1,0 +1,33 @@
+"""``mount_web(app)``: add the pages, their JSON twins and the local static files to an app.
+
+The twins are added before the pages so that ``/lookup/CODE.json`` reaches its twin rather
+than the page of an organisation called ``CODE.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from credence.web import dashboard, portal, public, rights, signin
+from credence.web.render import make_environment
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def mount_web(app: FastAPI) -> None:
+    """Serve the public lookup, the subject portal and the operator dashboard from ``app``.
+
+    Mounting twice changes nothing, so a test may call it on an app that already has the pages.
+    """
+    if getattr(app.state, "web_templates", None) is not None:
+        return
+    app.state.web_templates = make_environment()
+    modules = (public, signin, portal, rights, dashboard)
+    for module in modules:
+        app.include_router(module.twins)
+    for module in modules:
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
