@@ -59,7 +59,10 @@ def is_valid_ric(value: object) -> bool:
         except ValueError:
             return False
         return _region_existed(text[:6], born.year)
-    return bool(ric.is_valid(text))
+    try:
+        return bool(ric.is_valid(text))
+    except KeyError:  # python-stdnum's region table has entries without a county
+        return False
 
 
 @functools.lru_cache(maxsize=65536)
@@ -68,7 +71,7 @@ def _region_existed(region: str, year: int) -> bool:
     probe = f"{region}{year:04d}01010000"
     try:
         ric.get_birth_place(probe)
-    except (ric.InvalidComponent, ValueError):
+    except (ric.InvalidComponent, ValueError, KeyError):  # KeyError: a region stdnum half-knows
         return False
     return True
 
