@@ -15,7 +15,7 @@ from credence.store.links import add_link, undo_link
 
 def test_a_link_resolves_a_row_and_undoing_it_takes_it_back(tmp_path: Path) -> None:
     root = tmp_path / "ws"
-    run_demo(root, people=400, organizations=60, seed=3, as_of=date(2026, 6, 30))
+    run_demo(root, people=400, organizations=60, seed=3, as_of=date(2026, 6, 30), resolve=False)
     ws = Workspace.open(root)
     con = ws.connect()
     try:
@@ -27,11 +27,11 @@ def test_a_link_resolves_a_row_and_undoing_it_takes_it_back(tmp_path: Path) -> N
         (code,) = con.execute(
             "SELECT subject_code FROM subjects WHERE subject_kind = ? LIMIT 1", [kind]
         ).fetchone() or ("",)
-        total = con.execute("SELECT COUNT(*) FROM records").fetchone()
+        total = con.execute("SELECT COUNT(*) FROM records").fetchall()
         before_link = datetime.now(UTC)
         add_link(con, record_id, kind, code, 0.999, "splink", "resolver")
         ws.refresh_records_view(con)
-        assert con.execute("SELECT COUNT(*) FROM records").fetchone() == total
+        assert con.execute("SELECT COUNT(*) FROM records").fetchall() == total
         linked = con.execute(
             "SELECT subject_code FROM records WHERE record_id = ?", [record_id]
         ).fetchone()

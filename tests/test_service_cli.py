@@ -89,7 +89,8 @@ def test_appeals_are_listed_decided_and_settled_from_the_cli(
     con = duckdb.connect(str(root / "catalog.duckdb"), read_only=True)
     try:
         voided = con.execute(
-            "SELECT record_id FROM record_overrides WHERE action = 'void' ORDER BY record_id"
+            "SELECT record_id FROM record_overrides WHERE action = 'void' "
+            "AND decided_by <> 'resolver' ORDER BY record_id"  # not the copies resolution voids
         ).fetchall()
         actions = con.execute(
             "SELECT action, actor FROM audit_log WHERE action = 'appeal.decided' ORDER BY seq"

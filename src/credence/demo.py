@@ -15,6 +15,7 @@ from typing import Any
 from credence.ingest.mapping import load_mapping
 from credence.ingest.pipeline import IngestReport, ingest_file
 from credence.reports import grade_distribution, ingest_totals, list_counts
+from credence.resolve.pipeline import ResolveReport, load_configs, resolve_workspace
 from credence.rulebook import write_rulebook
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
@@ -44,6 +45,7 @@ class DemoResult:
     examples: list[tuple[str, SubjectFile]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     rulebook: list[Path] = field(default_factory=list)
+    resolution: ResolveReport | None = None
 
 
 _EXAMPLES = (
@@ -72,6 +74,7 @@ def run_demo(
     seed: int,
     as_of: date,
     progress: DemoProgress | None = None,
+    resolve: bool = True,
 ) -> DemoResult:
     """Synthesise, ingest, score and summarise a city in the workspace ``root``."""
     say = progress or (lambda what, done, total: None)
@@ -94,6 +97,16 @@ def run_demo(
         reports.append(ingest_file(ws, manifest.path(entry.file), mapping, progress=step))
     timings["ingest"] = time.perf_counter() - started
 
+    resolution = None
+    configs = load_configs([manifest.path(f) for e in manifest.sources for f in e.resolve])
+    if resolve and configs and manifest.registry:
+        started = time.perf_counter()
+        resolution = resolve_workspace(
+            ws, configs, manifest.path(manifest.registry),
+            progress=lambda what: say(f"resolving: {what}", 0, None),
+        )  # fmt: skip
+        timings["resolve"] = time.perf_counter() - started
+
     ruleset = load_ruleset(default_ruleset_path())
     started = time.perf_counter()
     run = score_workspace(
@@ -114,6 +127,7 @@ def run_demo(
             grades=grade_distribution(con, ruleset),
             lists=list_counts(con),
             seconds=timings,
+            resolution=resolution,
         )
         for label, query in _EXAMPLES:
             row = con.execute(query).fetchone()

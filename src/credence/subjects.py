@@ -15,6 +15,7 @@ import duckdb
 
 from credence.errors import NotFoundError
 from credence.identifiers import compact
+from credence.resolve.judgements import link_provenance
 from credence.rules.explain import Explanation, explain
 from credence.rules.spec import Ruleset
 from credence.store.overrides import overrides_for
@@ -46,8 +47,9 @@ def subject_records(con: duckdb.DuckDBPyConnection, code: str) -> list[dict[str,
 
 
 def _provenance(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where each record came from: source, batch, file, row; and for a linked row, its link."""
     files = dict(con.execute("SELECT batch_id, file FROM batches").fetchall())
-    return {
+    found = {
         r["record_id"]: {
             "source": r["source"],
             "level": r["level"],
@@ -58,6 +60,9 @@ def _provenance(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -
         }
         for r in records
     }
+    for record_id, extra in link_provenance(con, found).items():
+        found[record_id].update(extra)
+    return found
 
 
 def _display_name(records: list[dict[str, Any]]) -> str | None:

@@ -8,6 +8,7 @@ from credence.cli import (
     demo_cmd,
     governance_cmd,
     ingest_cmd,
+    resolve_cmd,
     results_cmd,
     rulebook_cmd,
     rules_cmd,
@@ -24,7 +25,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (ingest_cmd, rules_cmd, score_cmd, results_cmd, synth_cmd, demo_cmd, service_cmd):
+for module in (
+    ingest_cmd,
+    resolve_cmd,
+    rules_cmd,
+    score_cmd,
+    results_cmd,
+    synth_cmd,
+    demo_cmd,
+    service_cmd,
+):
     module.register(app)
 
 # Groups of `credence rules` that live beside the commands they share code with.

@@ -39,6 +39,16 @@ def _summary(result: DemoResult) -> None:
     for reason, count in ingest["quarantined_by_reason"].items():
         reasons.add_row(reason, f"{count:,}")
     console.print(reasons)
+    if result.resolution is not None:
+        outcome = result.resolution
+        linked = sum(s.linked for s in outcome.sources)
+        review = sum(s.review for s in outcome.sources)
+        rows = sum(s.rows for s in outcome.sources)
+        console.print(
+            f"Resolution: {rows:,} rows without a code, {linked:,} linked to a registry subject, "
+            f"{review:,} waiting for review (`credence review`), {rows - linked - review:,} left "
+            f"unresolved; {outcome.duplicates:,} copies held at two levels counted once."
+        )
     run = result.run
     console.print(Rule("what came out"))
     console.print(

@@ -69,6 +69,13 @@ def _lines(found: SubjectFile, max_lines: int | None) -> Text:
             f"{where.get('row_number', '?')} · {line.legal_basis}\n",
             style="dim",
         )
+        link = where.get("link")
+        if link:
+            text.append(
+                f"       linked by {link['method']} · p={link['probability']:.3f} "
+                f"· pair {link['pair_id']}\n",
+                style="dim",
+            )
     if len(shown) < len(ex.lines):
         text.append(f"… {len(ex.lines) - len(shown)} more: see `credence explain`\n", style="dim")
     return text

@@ -11,9 +11,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import duckdb
+import pyarrow as pa
 
 from credence.errors import CredenceError
 from credence.model import RECORD_COLUMNS
+
+LINK_SCHEMA = pa.schema(
+    [("record_id", pa.string()), ("subject_kind", pa.string()), ("subject_code", pa.string()),
+     ("probability", pa.float64())]
+)  # fmt: skip
 
 # A link counts from decided_at until it is undone; ``{when}`` is a timestamp literal or now().
 _ACTIVE = (
@@ -55,31 +61,59 @@ def add_link(
     decided_by: str,
     reference: str | None = None,
 ) -> None:
-    """Link a code-less record to a subject, and make sure the subject index knows it."""
-    row = con.execute(
-        "SELECT subject_code, occurred_at FROM records WHERE record_id = ?", [record_id]
-    ).fetchone()
-    if row is None:
-        raise CredenceError(f"no record {record_id!r} in this workspace")
-    if row[0] is not None and row[0] != subject_code:
-        raise CredenceError(f"record {record_id} already carries a code: it needs no link")
-    if not 0.0 <= probability <= 1.0:
-        raise CredenceError(f"a probability lies between 0 and 1, not {probability}")
-    con.execute(
-        "INSERT INTO record_links VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-        [record_id, subject_kind, subject_code, probability, method, reference, decided_by,
-         datetime.now(UTC)],
-    )  # fmt: skip
-    con.execute(
-        "INSERT INTO subjects SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM subjects "
-        "WHERE subject_kind = ? AND subject_code = ?)",
-        [subject_kind, subject_code, row[1], subject_kind, subject_code],
-    )
-    con.execute(
-        "UPDATE subjects SET first_seen = ? WHERE subject_kind = ? AND subject_code = ? "
-        "AND first_seen > ?",
-        [row[1], subject_kind, subject_code, row[1]],
-    )
+    """Link one code-less record to a subject (see ``add_links``)."""
+    row = {"record_id": record_id, "subject_kind": subject_kind, "subject_code": subject_code,
+           "probability": float(probability)}  # fmt: skip
+    add_links(con, pa.Table.from_pylist([row], schema=LINK_SCHEMA), method, decided_by, reference)
+
+
+def add_links(
+    con: duckdb.DuckDBPyConnection,
+    links: pa.Table,
+    method: str,
+    decided_by: str,
+    reference: str | None = None,
+) -> int:
+    """Link code-less records to subjects (columns of LINK_SCHEMA), checked set-wise, and make
+    sure the subject index knows every subject linked to."""
+    if links.num_rows == 0:
+        return 0
+    new_links = links  # DuckDB reads this local Arrow table by its name (a replacement scan)
+    try:
+        bad = con.execute(
+            "SELECT n.record_id, r.record_id IS NULL, n.probability FROM new_links n "
+            "LEFT JOIN records r ON r.record_id = n.record_id "
+            "WHERE r.record_id IS NULL OR NOT (n.probability BETWEEN 0 AND 1) "
+            "OR (r.subject_code IS NOT NULL AND r.subject_code <> n.subject_code) LIMIT 1"
+        ).fetchall()
+        if bad:
+            record_id, missing, probability = bad[0]
+            if missing:
+                raise CredenceError(f"no record {record_id!r} in this workspace")
+            if not 0.0 <= probability <= 1.0:
+                raise CredenceError(f"a probability lies between 0 and 1, not {probability}")
+            raise CredenceError(f"record {record_id} already carries a code: it needs no link")
+        con.execute(
+            "INSERT INTO record_links SELECT record_id, subject_kind, subject_code, probability, "
+            "?, ?, ?, ?, NULL, NULL FROM new_links",
+            [method, reference, decided_by, datetime.now(UTC)],
+        )
+        first = (
+            "SELECT n.subject_kind, n.subject_code, min(r.occurred_at) AS first_seen "
+            "FROM new_links n JOIN records r ON r.record_id = n.record_id GROUP BY ALL"
+        )
+        con.execute(
+            f"INSERT INTO subjects SELECT * FROM ({first}) f WHERE NOT EXISTS (SELECT 1 FROM "
+            "subjects s WHERE s.subject_kind = f.subject_kind AND s.subject_code = f.subject_code)"
+        )
+        con.execute(
+            f"UPDATE subjects s SET first_seen = f.first_seen FROM ({first}) f "
+            "WHERE s.subject_kind = f.subject_kind AND s.subject_code = f.subject_code "
+            "AND s.first_seen > f.first_seen"
+        )
+    finally:
+        del new_links
+    return links.num_rows
 
 
 def undo_link(con: duckdb.DuckDBPyConnection, record_id: str, reason: str) -> int:

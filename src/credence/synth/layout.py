@@ -15,6 +15,8 @@ from typing import Any, Literal
 from credence.synth import names
 from credence.synth.events import Event, Plan
 from credence.synth.kinds import KIND_CATEGORIES
+from credence.synth.population import Subject
+from credence.synth.variants import hint_variant
 
 Format = Literal["csv", "jsonl", "parquet"]
 _DISTRICT_NUMBERS = {key: f"{n:02d}" for n, (key, *_rest) in enumerate(names.DISTRICTS, start=1)}
@@ -54,11 +56,15 @@ class SourceSpec:
     plans: tuple[Plan, ...] = ()
     consent_required: bool = False
     resolve_share: float = 0.0  # rows that carry hints only, for resolution
+    copy_of: str | None = None  # a source whose records this one also holds (a lower level)
+    copy_share: float = 0.0  # share of that source's records (of copy_kinds, in copy_districts)
+    copy_kinds: tuple[str, ...] = ()
+    copy_districts: tuple[str, ...] = ()
 
     def kinds(self) -> list[str]:
         """Every canonical kind this source may emit, in a stable order."""
         found = list(self.layout.kind_values.values()) + [p.kind for p in self.plans]
-        return list(dict.fromkeys(found))
+        return list(dict.fromkeys(found + list(self.copy_kinds)))
 
     def columns(self) -> list[str]:
         lay = self.layout
@@ -88,6 +94,13 @@ def _hint(subject_value: object) -> str | None:
     return None if subject_value is None else str(subject_value)
 
 
+def _subject_value(subject: Subject, hint: str) -> object:
+    """What a source knows of a subject for a hint: a birth day, or a firm's founding day."""
+    if hint == "birth_date":
+        return subject.birth or subject.founded
+    return getattr(subject, hint)
+
+
 class Renderer:
     """Turns events into rows of one source; the reverse look-ups are built once."""
 
@@ -97,7 +110,6 @@ class Renderer:
         self._subject_raw = {kind: raw for raw, kind in lay.subject_kind_values.items()}
         # The first source value of a kind is the one the source writes today.
         self._kind_raw = {kind: raw for raw, kind in reversed(list(lay.kind_values.items()))}
-        self._hint_fields = {h: "birth" if h == "birth_date" else h for h in lay.hints}
 
     def row(
         self, event: Event, seq: int, *, resolve: bool = False, rng: random.Random | None = None
@@ -118,9 +130,9 @@ class Renderer:
             row[lay.subject_kind] = self._subject_raw[subject.kind]
         row[lay.code] = None if resolve else subject.code
         for hint, column in lay.hints.items():
-            value = _hint(getattr(subject, self._hint_fields[hint]))
-            if resolve and hint == "name" and subject.kind == "organization" and rng is not None:
-                value = names.name_variant(rng, subject.name)
+            value = _hint(_subject_value(subject, hint))
+            if resolve and rng is not None:
+                value = hint_variant(rng, hint, subject, value)
             row[column] = value
         if lay.kind:
             row[lay.kind] = self._kind_raw.get(event.kind, event.kind)

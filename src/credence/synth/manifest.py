@@ -20,6 +20,7 @@ TRUTH_FILES = {
     "bad_rows": "truth/bad_rows.csv",
     "links": "truth/links.csv",
     "consents": "truth/consents.csv",
+    "duplicates": "truth/duplicates.csv",
 }
 ROW_NUMBERS = "1-based data rows: the CSV header line is not counted"
 
@@ -40,6 +41,8 @@ class SourceEntry:
     bad_rows: dict[str, int] = field(default_factory=dict)  # expected quarantine reason → rows
     to_resolve: int = 0  # rows with no code but hints enough to resolve
     kinds: list[str] = field(default_factory=list)
+    resolve: list[str] = field(default_factory=list)  # resolution configs of its code-less rows
+    copies_of: str | None = None  # a source some of whose records this one holds again
 
     @property
     def bad_total(self) -> int:
@@ -58,6 +61,7 @@ class CityManifest:
     organizations: int
     people_consenting: int
     sources: list[SourceEntry]
+    registry: str | None = None  # the authoritative subject registry, for resolution
 
     @property
     def total_rows(self) -> int:
@@ -91,6 +95,7 @@ class CityManifest:
             "bad_rows": self.bad_rows(),
             "row_numbers": ROW_NUMBERS,
             "truth": dict(TRUTH_FILES),
+            "registry": self.registry,
             "sources": [_entry_dict(s) for s in self.sources],
         }
 
@@ -115,6 +120,8 @@ def _entry_dict(entry: SourceEntry) -> dict[str, Any]:
         "bad_rows": entry.bad_rows,
         "to_resolve": entry.to_resolve,
         "kinds": entry.kinds,
+        "resolve": entry.resolve,
+        "copies_of": entry.copies_of,
     }
 
 
@@ -132,6 +139,7 @@ def load_manifest(root: Path) -> CityManifest:
             organizations=int(data["counts"]["organizations"]),
             people_consenting=int(data["counts"]["people_consenting"]),
             sources=[SourceEntry(**entry) for entry in data["sources"]],
+            registry=data.get("registry"),
         )
     except FileNotFoundError as error:
         raise CredenceError(f"no synthetic city at {root}: {MANIFEST_FILE} is missing") from error

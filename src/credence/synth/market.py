@@ -104,10 +104,11 @@ DONGHU_MARKET = SourceSpec(
 
 XISHAN_MARKET = SourceSpec(
     source="xishan-market-regulator",
-    # An older system: some rows name the firm by legacy id only; no disclosure data.
+    # An older system: a quarter of its rows name the firm by legacy number, name and address
+    # only (variously spelt); no disclosure data.
     description="Xishan district market regulation bureau: administrative penalties on firms",
     level="district", stream="administrative", category="admin_penalty", fmt="jsonl",
-    subject_kinds=(ORG,), plans=_in(("xishan",), _PENALTY_PLANS), resolve_share=0.04,
+    subject_kinds=(ORG,), plans=_in(("xishan",), _PENALTY_PLANS), resolve_share=0.25,
     layout=Layout(
         key=(("case_id", "XS-{year}-{seq:05d}"),), code="uscc",
         hints={"name": "firm_name", "address": "address", "legacy_id": "reg_no",

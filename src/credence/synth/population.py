@@ -46,6 +46,8 @@ class Subject:
     industry: str | None = None
     legacy_id: str | None = None  # 15-digit business registration number of firms
     self_employed: bool = False
+    founded: date | None = None  # firms: the day they were registered
+    former_names: tuple[str, ...] = ()  # firms renamed: what they were called before
 
 
 @dataclass(slots=True)
@@ -118,6 +120,7 @@ def _firm(rng: random.Random, end: date, district: str, seen: set[str]) -> Subje
         virtue=rng.lognormvariate(0.0, 1.0),
         industry=industry,
         legacy_id=_legacy_id(rng, code),
+        founded=founded,
     )
 
 

@@ -20,7 +20,7 @@ ENVIRONMENT = SourceSpec(
     source="province-environment-bureau",
     description="Provincial ecology and environment department: penalties and credit ratings",
     level="province", stream="administrative", category="admin_penalty", fmt="jsonl",
-    subject_kinds=(ORG,),
+    subject_kinds=(ORG,), resolve_share=0.05,  # older rows: the firm by name and site only
     plans=(
         Plan("env.penalty.general", ORG, 0.3, industries=MAKERS, amount=(50000, 1.2)),
         Plan("env.penalty.serious", ORG, 0.04, industries=MAKERS, amount=(500000, 1.0)),

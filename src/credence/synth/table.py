@@ -25,24 +25,29 @@ class SourceTable:
     rows: list[dict[str, Any]]
     bad: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
     links: list[tuple[int, str]] = field(default_factory=list)  # (row number, true code)
+    row_of: dict[int, int] = field(default_factory=dict)  # id(event) → row number, if tracked
 
     def bad_by_reason(self) -> dict[str, int]:
         return dict(sorted(Counter(reason for _row, reason in self.bad).items()))
 
 
 def build_table(
-    spec: SourceSpec, events: list[Event], end: date, rng: random.Random
+    spec: SourceSpec, events: list[Event], end: date, rng: random.Random, track: bool = False
 ) -> SourceTable:
-    """Render, sort, damage: the export exactly as the file will hold it."""
+    """Render, sort, damage: the export exactly as the file will hold it. ``track`` keeps the
+    row number of every event (for copies of it held by another source)."""
     renderer = Renderer(spec)
     events.sort(key=lambda e: (e.when, e.subject.code, e.kind, e.key or ""))
     tagged: list[tuple[dict[str, Any], tuple[str, str] | None]] = []
+    rendered: dict[int, int] = {}  # id(row) → id(event)
     for seq, event in enumerate(events, start=1):
         if spec.resolve_share and rng.random() < spec.resolve_share:
             row = renderer.row(event, seq, resolve=True, rng=rng)
             tagged.append((row, ("link", event.subject.code)))
         else:
             tagged.append((renderer.row(event, seq), None))
+        if track:
+            rendered[id(tagged[-1][0])] = id(event)
 
     count = bad_count(spec, len(events))
     for number, reason in enumerate(pick_reasons(spec, count, rng), start=1):
@@ -55,7 +60,9 @@ def build_table(
         tagged.insert(rng.randint(0, len(tagged)), (bad, ("bad", reason)))
 
     table = SourceTable(spec=spec, rows=[row for row, _tag in tagged])
-    for number, (_row, tag) in enumerate(tagged, start=1):
+    for number, (row, tag) in enumerate(tagged, start=1):
+        if id(row) in rendered:
+            table.row_of[rendered[id(row)]] = number
         if tag is None:
             continue
         if tag[0] == "bad":
