@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 
 from credence.identifiers import mask
+from credence.store.rows import dict_rows
 
 _RIC_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{11}([\dXx])(?![0-9A-Za-z])")
 
@@ -25,6 +26,4 @@ def mask_text(text: str | None) -> str | None:
 
 
 def rows_as(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return dict_rows(con.execute(sql, params))
