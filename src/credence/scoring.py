@@ -42,7 +42,7 @@ class ScoreRun:
 
 
 # An order-free fingerprint of a run's results: equal results give equal digests.
-_DIGEST = """
+DIGEST_SQL = """
 SELECT (SELECT COUNT(*) || ':'
                || COALESCE(bit_xor(hash(subject_kind, subject_code, score::BIGINT, grade)), 0)
         FROM scores)
@@ -88,7 +88,7 @@ def score_workspace(
             _run_on_spark(ws, con, plan, known_at, spark_master, progress)
         else:
             raise CredenceError(f"unknown engine {engine!r}: choose duckdb or spark")
-        (results,) = con.execute(_DIGEST).fetchone() or ("",)
+        (results,) = con.execute(DIGEST_SQL).fetchone() or ("",)
         subjects, scored = con.execute(
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE scored) FROM scores"
         ).fetchone() or (0, 0)

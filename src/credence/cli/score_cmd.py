@@ -13,6 +13,8 @@ from rich.table import Table
 
 from credence.cli.common import WorkspaceOption, console, handle_errors, open_workspace, print_json
 from credence.cli.render import grade_table, lists_table
+from credence.identifiers import guess_kind
+from credence.incremental import rescore_subjects
 from credence.reports import grade_distribution, list_counts
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
@@ -129,6 +131,14 @@ def score(
     spark_master: Annotated[
         str, typer.Option("--spark-master", help="Spark master URL for --engine spark.")
     ] = "local[*]",
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--subject",
+            help="Rescore only this subject (repeatable), on top of the last run of the same "
+            "ruleset and day; a full rescore otherwise.",
+        ),
+    ] = None,
 ) -> None:
     """Score every subject on a day under a ruleset; write scores, lines, lists and measures."""
     ws = open_workspace(workspace)
@@ -149,7 +159,11 @@ def score(
     chosen = ruleset or load_ruleset(default_ruleset_path())
     stamp = known_at.replace(tzinfo=UTC) if known_at and known_at.tzinfo is None else known_at
     day = as_of.date() if as_of else date.today()
-    run = _run(ws, chosen, day, stamp, output is Format.json, engine, spark_master)
+    if only:
+        subjects = [(guess_kind(code) or "organization", code) for code in only]
+        run = rescore_subjects(ws, chosen, day, subjects)
+    else:
+        run = _run(ws, chosen, day, stamp, output is Format.json, engine, spark_master)
     _summary(ws, run, output)
 
 

@@ -1,0 +1,94 @@
+"""Rescoring only the touched subjects gives exactly what a full rescore gives."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from credence.demo import run_demo
+from credence.identifiers import generate_ric
+from credence.incremental import rescore_subjects
+from credence.ingest import ingest_file, load_mapping
+from credence.rules.loader import default_ruleset_path, load_ruleset
+from credence.scoring import score_workspace
+from credence.store import Workspace
+from credence.store.rows import dict_rows
+
+DAY = date(2026, 6, 30)
+TABLES = {
+    "scores": "subject_kind, subject_code, scored, score::BIGINT, grade, note",
+    "score_lines": "subject_code, requirement_id, record_id, occurrence::BIGINT, counted, "
+    "points_applied::BIGINT, expires_on, legal_basis",
+    "rating_points": "subject_code, rating_id, points::BIGINT, lines::BIGINT, "
+    "counted_lines::BIGINT",
+    "listings": "list_name, subject_code, record_id, state, proposed_on, published_on, expires_on",
+    "subject_measures": "subject_code, measure_id, via, effect, legal_basis",
+}
+MAPPING = """
+source: late-court
+level: city
+stream: judicial
+category: court_judgment
+consent_required: false
+subject_kind: {column: kind, values: {ORG: organization, PER: person}}
+fields:
+  record_key: case
+  subject_code: code
+  kind: {column: event, values: {UNF: court.judgment.unfulfilled, FINE: court.judgment.civil}}
+  occurred_at: day
+  amount: amount
+attributes: {fulfilled: fulfilled}
+kinds: [court.judgment.unfulfilled, court.judgment.civil]
+"""
+
+
+def _snapshot(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
+    con = ws.connect()
+    try:
+        return {
+            name: sorted(
+                tuple(row.values()) for row in dict_rows(con.execute(f"SELECT {cols} FROM {name}"))
+            )
+            for name, cols in TABLES.items()
+        }
+    finally:
+        con.close()
+
+
+def test_incremental_rescore_equals_a_full_rescore(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    run_demo(root, people=400, organizations=50, seed=13, as_of=DAY)
+    ws = Workspace.open(root)
+    ruleset = load_ruleset(default_ruleset_path())
+    score_workspace(ws, ruleset, DAY)
+    con = ws.connect()
+    try:
+        firms = [c for (c,) in con.execute(
+            "SELECT subject_code FROM scores WHERE subject_kind = 'organization' "
+            "ORDER BY subject_code LIMIT 2").fetchall()]  # fmt: skip
+    finally:
+        con.close()
+    newcomer = generate_ric(random.Random(99))  # a person no source knew before: no consent
+    rows = [
+        f"C1,ORG,{firms[0]},UNF,2026-06-01,5000,false",
+        f"C2,ORG,{firms[1]},FINE,2026-05-01,800,true",
+        f"C3,ORG,{firms[1]},UNF,2026-06-25,90000,false",
+        f"C4,PER,{newcomer},UNF,2026-04-01,1000,false",
+    ]
+    data = tmp_path / "late-court.csv"
+    data.write_text("case,kind,code,event,day,amount,fulfilled\n" + "\n".join(rows) + "\n")
+    (tmp_path / "late-court.yaml").write_text(MAPPING, encoding="utf-8")
+    report = ingest_file(ws, data, load_mapping(tmp_path / "late-court.yaml"))
+    assert report.loaded == 4, report.quarantined_by_reason
+    touched = [("organization", firms[0]), ("organization", firms[1]), ("person", newcomer)]
+    run = rescore_subjects(ws, ruleset, DAY, touched)
+    incremental = _snapshot(ws)
+    full = score_workspace(ws, ruleset, DAY)
+    assert _snapshot(ws) == incremental
+    assert run.results_digest == full.results_digest
+    newcomer_rows = [r for r in incremental["listings"] if r[1] == newcomer]
+    assert [r[3] for r in newcomer_rows] == ["published"]  # listed from a judgment, unscored
+    assert json.loads(incremental["subject_measures"][0][3]) is not None
