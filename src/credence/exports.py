@@ -27,6 +27,14 @@ EXPORTS: dict[str, str] = {
         "SELECT subject_code, subject_kind, measure_id, via, effect, legal_basis "
         "FROM subject_measures ORDER BY subject_kind, subject_code, measure_id, via"
     ),
+    "decisions": (
+        "SELECT record_id, action, effective_on, reason, reference, decided_by, decided_at "
+        "FROM record_overrides ORDER BY decided_at, record_id"
+    ),
+    "links": (
+        "SELECT record_id, subject_kind, subject_code, probability, method, decided_by, "
+        "decided_at, undone_at FROM record_links ORDER BY decided_at, record_id"
+    ),
     "quarantine": "SELECT * FROM quarantine ORDER BY source, file, row_number",
 }
 
