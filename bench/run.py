@@ -22,6 +22,7 @@ from rich.console import Console
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
 RECORDS_PER_SUBJECT = 10
+SPARK_UP_TO = 10_000_000  # Spark local runs at these sizes (the issue's 1M to 10M curve)
 END = "2026-11-01"
 console = Console()
 SERVICE_SECTION = ROOT / "bench" / "service_latency.md"
@@ -61,6 +62,9 @@ def run_scale(records: int) -> dict[str, Any]:
     console.print(f"[bold]{records:,}[/] records: floor (hand-written DuckDB aggregate)")
     result["floor"] = _phase("floor", str(ws), END)
     result["ratio_to_floor"] = round(result["score"]["seconds"] / result["floor"]["seconds"], 2)
+    if records <= SPARK_UP_TO:
+        console.print(f"[bold]{records:,}[/] records: the same rescore on Spark (local[2])")
+        result["spark"] = _phase("spark", str(ws), END)
     shutil.rmtree(ws, ignore_errors=True)
     console.print(result)
     return result
@@ -138,8 +142,10 @@ def _observations(results: list[dict[str, Any]]) -> list[str]:
         if r["ratio_to_floor"] > 2:
             lines.append(
                 f"- At {r['records']:,} records the rescore takes {r['ratio_to_floor']:.2f}x the "
-                "floor: its fixed costs (compiling the plan, a dozen materialised steps, the run "
-                "record) weigh more than the data; the ratio falls as the data grows."
+                "floor (goal: 2x). Besides the scores the floor computes, it writes every score "
+                "line with its rank, the rating points, the black and red listings, the measures "
+                "and the run's digest, in a dozen materialised steps whose cost does not shrink "
+                "with the data as fast as one aggregate's; the ratio falls as the data grows."
             )
         if r["ingest"]["peak_rss_mb"] > 8000:
             lines.append(
@@ -149,6 +155,66 @@ def _observations(results: list[dict[str, Any]]) -> list[str]:
                 "by id prefix would bound it."
             )
     return lines
+
+
+NATION = {"people": 1_400_000_000, "organizations": 50_000_000, "records": 100_000_000_000}
+NIGHT_HOURS = 6
+NODE_CORES = 16
+
+
+def _scaling(results: list[dict[str, Any]]) -> list[str]:
+    """Throughput per core of the full rescore on each engine, and a plan for a nation from it."""
+    cores = os.cpu_count() or 1
+    lines = [
+        "## Scaling curve (full rescore, records per second per core)",
+        "",
+        "| records | DuckDB s | DuckDB records/s/core | Spark local[2] s | Spark records/s/core |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    best: dict[str, float] = {}
+    for r in results:
+        duck = r["records"] / r["score"]["seconds"] / cores
+        best["duckdb"] = duck  # the largest size last: the steadiest figure
+        spark = r.get("spark")
+        spark_rate = r["records"] / spark["seconds"] / 2 if spark else None
+        if spark_rate:
+            best["spark"] = spark_rate
+        lines.append(
+            f"| {r['records']:,} | {r['score']['seconds']:.1f} | {duck:,.0f} | "
+            + (f"{spark['seconds']:.1f} | {spark_rate:,.0f} |" if spark else "— | — |")
+        )
+    compared = [r for r in results if r.get("spark") and "digest" in r["score"]]
+    if compared:
+        same = [r["records"] for r in compared if r["spark"].get("digest") == r["score"]["digest"]]
+        sizes = ", ".join(f"{n:,}" for n in same) or "none"
+        lines += ["", f"Spark's results digest equals DuckDB's at: {sizes} records (the "
+                  "differential test compares them table by table)."]  # fmt: skip
+    if "spark" in best:
+        rate = best["spark"]
+        window = NIGHT_HOURS * 3600
+        need = NATION["records"] / (rate * window)
+        nodes = int(-(-need // NODE_CORES))
+        lines += [
+            "",
+            "## Capacity plan for a nation (extrapolated from the figures above)",
+            "",
+            f"A nation: {NATION['people']:,} people, {NATION['organizations']:,} organisations, "
+            f"{NATION['records']:,} records. At the measured Spark rate of {rate:,.0f} records "
+            f"per second per core, a nightly full rescore within {NIGHT_HOURS} hours needs about "
+            f"{need:,.0f} cores: {nodes:,} nodes of {NODE_CORES} cores. At the DuckDB rate of "
+            f"{best['duckdb']:,.0f} records/s/core (one machine, largest size) the same work is "
+            f"{NATION['records'] / best['duckdb'] / 3600:,.0f} core-hours.",
+            "",
+            "Assumptions: throughput grows linearly with cores (the plan's one record scan, its "
+            "joins with small tables and one shuffle by subject partition cleanly); the record "
+            "mix of the benchmark (about ten records per subject, a tenth of them valid lines); "
+            "the Spark figure comes from local mode on this 2-core machine, where start-up and "
+            "caching weigh most, so it is a floor for a cluster; storage scales as measured "
+            "(the 100M-record workspace holds 3.3 GB of Parquet: about 3.3 TB for the nation). "
+            "Incremental rescoring (`credence score --subject`) keeps daytime changes off this "
+            "path.",
+        ]
+    return [*lines, ""]
 
 
 def _report(results: list[dict[str, Any]]) -> str:
@@ -184,7 +250,7 @@ def _report(results: list[dict[str, Any]]) -> str:
             f"{r['score']['peak_rss_mb']:,} | {r['floor']['seconds']:.1f} | "
             f"{r['ratio_to_floor']:.2f} | {r['floor']['mismatches']} |"
         )
-    lines += ["", *_observations(results)]
+    lines += ["", *_observations(results), "", *_scaling(results)]
     lines += [
         "",
         "Goals (issue: city pilot): full rescore within 2x of the floor; 100M records scored "
