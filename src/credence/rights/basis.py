@@ -1,15 +1,17 @@
 """What the rights are judged against: the ruleset and day of the last scoring run.
 
-Rescoring lives here too, in one function, so a later incremental rescore can replace it.
+Rescoring lives here too, in one function: incremental for the subjects a change touched.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 
+from credence.incremental import Subject, rescore_subjects
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
 from credence.scoring import ScoreRun, latest_run, score_workspace
@@ -38,10 +40,14 @@ def current_basis(con: duckdb.DuckDBPyConnection, today: date) -> Basis:
     return Basis(stored_ruleset(con, digest), day, str(run["run_id"]), digest)
 
 
-def rescore(ws: Workspace, ruleset: Ruleset, day: date) -> ScoreRun:
+def rescore(
+    ws: Workspace, ruleset: Ruleset, day: date, subjects: Iterable[Subject] | None = None
+) -> ScoreRun:
     """Bring the results up to date after a decision or a new record.
 
-    A full rescore of the workspace for now (about a second for a city); the one place to swap
-    for an incremental rescore of the subjects a change touches.
+    With the subjects a change touched, only their rows are rebuilt (equal to a full rescore by
+    test; a full rescore when the last run was of another ruleset or day); without, everyone.
     """
+    if subjects is not None:
+        return rescore_subjects(ws, ruleset, day, subjects)
     return score_workspace(ws, ruleset, day)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import date
 from typing import Any, TypeVar
 
 import duckdb
 
+from credence.incremental import Subject
 from credence.rights.basis import Basis, current_basis, rescore
 from credence.scoring import ScoreRun
 from credence.service import audit
@@ -74,12 +75,13 @@ class Service:
                 if len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
 
-    def rescore(self) -> ScoreRun:
-        """Rescore at the service day under the current ruleset; readers see it at once."""
+    def rescore(self, subjects: Iterable[Subject] | None = None) -> ScoreRun:
+        """Rescore at the service day under the current ruleset (only ``subjects`` when given);
+        readers see it at once."""
         with self.db.write_lock:
             with self.db.read() as con:
                 ruleset = self.basis(con).ruleset
-            run = rescore(self.ws, ruleset, self.today())
+            run = rescore(self.ws, ruleset, self.today(), subjects)
             self.db.changed()
         return run
 

@@ -67,7 +67,7 @@ def decide(
                 (decided.subject_kind, decided.subject_code),
                 {"appeal_id": appeal_id, "decision": decided.state, "record_id": decided.record_id},
             )  # fmt: skip
-        run = service.rescore() if uphold else None
+        run = service.rescore([(decided.subject_kind, decided.subject_code)]) if uphold else None
     return AppealDecisionOut(
         appeal=_masked_appeal(decided), rescored=None if run is None else rescore_out(run)
     )
@@ -85,7 +85,8 @@ def settle(service: ServiceDep, caller: OperatorCaller) -> SettledOut:
                     (appeal.subject_kind, appeal.subject_code),
                     {"appeal_id": appeal.appeal_id, "decision": "upheld", "overdue": True},
                 )  # fmt: skip
-        run = service.rescore() if upheld else None
+        touched = [(a.subject_kind, a.subject_code) for a in upheld]
+        run = service.rescore(touched) if upheld else None
     return SettledOut(
         upheld=[_masked_appeal(a) for a in upheld],
         rescored=None if run is None else rescore_out(run),
@@ -125,7 +126,7 @@ def decide_repair_application(
                 (decided.subject_kind, decided.subject_code),
                 {"repair_id": repair_id, "decision": decided.state, "record_id": decided.record_id},
             )  # fmt: skip
-        run = service.rescore() if approve else None
+        run = service.rescore([(decided.subject_kind, decided.subject_code)]) if approve else None
     return RepairDecisionOut(
         repair=_masked_repair(decided), rescored=None if run is None else rescore_out(run)
     )
