@@ -218,8 +218,12 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(args)
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
     if not options.skip_quality:
-        report["quality"] = quality(options.people, options.organizations, options.seed,
-                                    options.work / f"city-{options.people}-{options.seed}")
+        report["quality"] = quality(
+            options.people,
+            options.organizations,
+            options.seed,
+            options.work / f"city-{options.people}-{options.seed}",
+        )
     if not options.skip_throughput:
         report["throughput"] = throughput(options.subjects, options.rows, options.seed,
                                           options.work)  # fmt: skip
