@@ -32,5 +32,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends chromium "$FONT_PACKAGE"
+# A package mirror can stumble: try a few times before giving up.
+for attempt in 1 2 3; do
+    if $SUDO apt-get update -qq && \
+        $SUDO apt-get install -y -qq --no-install-recommends chromium "$FONT_PACKAGE"; then
+        exit 0
+    fi
+    echo "install-browser: attempt $attempt failed, retrying" >&2
+    sleep 10
+done
+echo "install-browser: could not install Chromium from Debian's packages" >&2
+exit 1
