@@ -90,6 +90,10 @@ def main(argv: list[str]) -> None:
         figures = score(Path(args[0]), args[1])
     elif phase == "spark":
         figures = spark_score(Path(args[0]), args[1])
+    elif phase == "incremental":
+        from bench.incremental_bench import run as incremental_run
+
+        figures = incremental_run(Path(args[0]), args[1], int(args[2]))
     elif phase == "floor":
         figures = floor(Path(args[0]), args[1])
     else:

@@ -49,6 +49,13 @@ def bad_check(code: str) -> str:
     return code[:-1] + ("1" if code[-1] != "1" else "2")
 
 
+@pytest.fixture(autouse=True)
+def parquet_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about Parquet batches: keep even a three-row batch out of the catalog
+    (tests/test_inline_records.py covers small batches kept inline)."""
+    monkeypatch.setattr(pipeline, "INLINE_MAX_ROWS", 0)
+
+
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     return Workspace.init(tmp_path / "ws")
@@ -382,7 +389,7 @@ def test_a_crash_before_commit_leaves_nothing_and_a_rerun_completes(
     path = write_csv(tmp_path / "b.csv", rows, TAX_COLUMNS)
     before = records(ws)
 
-    def crash(*args: object) -> None:
+    def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(pipeline, "commit_batch", crash)
@@ -410,7 +417,8 @@ def test_an_orphan_folder_with_junk_is_replaced(ws: Workspace, rng: random.Rando
     (orphan / "part-99999.parquet").write_bytes(b"half a file")
     report = ingest_file(ws, path, mapping)
     assert report.loaded == 3
-    assert sorted(p.name for p in orphan.iterdir()) == ["part-00000.parquet"]
+    assert sorted(p.name for p in orphan.iterdir()) == ["index", "part-00000.parquet"]
+    assert [p.name for p in (orphan / "index").iterdir()] == ["ids.parquet"]
     assert len(records(ws)) == 3
 
 

@@ -21,10 +21,10 @@ import duckdb
 from credence.rules.explain import Explanation, explain
 from credence.rules.loader import ruleset_hash
 from credence.rules.spec import Ruleset
-from credence.scoring import DIGEST_SQL, ScoreRun, latest_run, score_workspace
+from credence.scoring import DIGEST_PARTS, DIGEST_SQL, ScoreRun, latest_run, score_workspace
 from credence.store import Workspace
 from credence.store.overrides import overrides_for
-from credence.store.rows import dict_rows
+from credence.store.record_index import subject_records
 from credence.store.subjects import refresh_subject_index
 
 Subject = tuple[str, str]  # (subject_kind, subject_code)
@@ -33,38 +33,113 @@ _TABLES = ("scores", "score_lines", "rating_points", "listings", "subject_measur
 
 
 def rescore_subjects(
-    ws: Workspace, ruleset: Ruleset, as_of: date, subjects: Iterable[Subject]
+    ws: Workspace,
+    ruleset: Ruleset,
+    as_of: date,
+    subjects: Iterable[Subject],
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> ScoreRun:
-    """Rescore the given subjects in place; a full rescore when the last run differs."""
+    """Rescore the given subjects in place; a full rescore when the last run differs.
+
+    ``con`` lets a long-lived caller (the service) reuse its connection and its cached Parquet
+    footers; without it one is opened and closed here.
+    """
     wanted = sorted(set(subjects))
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     digest = ruleset_hash(ruleset)
-    con = ws.connect()
+    own = con is None
+    db = ws.connect() if con is None else con
     try:
-        last = latest_run(con)
+        last = latest_run(db)
         if last is None or last["ruleset_hash"] != digest or last["as_of"] != as_of:
-            con.close()
+            if own:
+                db.close()
+                own = False
             return score_workspace(ws, ruleset, as_of)
-        refresh_subject_index(ws, con)
+        refresh_subject_index(ws, db)
+        ensure_subject_indexes(db)
         rows = {name: [] for name in _TABLES}  # type: dict[str, list[dict[str, Any]]]
         for kind, code in wanted:
-            records = dict_rows(
-                con.execute(
-                    "SELECT * FROM records WHERE subject_kind = ? AND subject_code = ?",
-                    [kind, code],
-                )
-            )
-            decisions = overrides_for(con, (r["record_id"] for r in records))
+            records = subject_records(ws, db, kind, code)
+            decisions = overrides_for(db, (r["record_id"] for r in records))
             ex = explain(ruleset, kind, code, records, as_of, decisions)
             for name, new in _rows_of(ex, ruleset).items():
                 rows[name].extend(new)
-        _swap(con, wanted, rows)
-        (results,) = con.execute(DIGEST_SQL).fetchone() or ("",)
-        run = _record_run(con, ruleset, digest, as_of, started, started_at, str(results))
+        db.execute("BEGIN TRANSACTION")
+        try:
+            before = _subject_digest(db, wanted)
+            _swap(db, wanted, rows)
+            after = _subject_digest(db, wanted)
+            results = _fold(str(last.get("results_digest") or ""), before, after)
+            if results is None:
+                (results,) = db.execute(DIGEST_SQL).fetchone() or ("",)
+            run = _record_run(db, ruleset, digest, as_of, started, started_at, str(results))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
         return run
     finally:
-        con.close()
+        if own:
+            db.close()
+
+
+def ensure_subject_indexes(con: duckdb.DuckDBPyConnection) -> None:
+    """Index the results tables by subject code, so a subject's rows are found without a scan.
+
+    Built on first use after a full rescore (which replaces the tables and so drops them), never
+    on the batch path; DuckDB only uses such an index for a filter on that one column, so the
+    queries below filter by code and check the kind afterwards.
+    """
+    for name in _TABLES:
+        con.execute(f"CREATE INDEX IF NOT EXISTS {name}_by_subject ON {name} (subject_code)")
+
+
+def _rowids(con: duckdb.DuckDBPyConnection, table: str, subjects: list[Subject]) -> list[int]:
+    """The row ids of the subjects' rows in a results table, through its subject index."""
+    found: list[int] = []
+    for kind, code in subjects:
+        rows = con.execute(
+            f"SELECT rowid, subject_kind FROM {table} WHERE subject_code = ?", [code]
+        ).fetchall()
+        found.extend(int(rowid) for rowid, row_kind in rows if row_kind == kind)
+    return found
+
+
+def _subject_digest(
+    con: duckdb.DuckDBPyConnection, subjects: list[Subject]
+) -> list[tuple[int, int]]:
+    """Per digest table: how many rows the subjects have there, and the XOR of their hashes."""
+    parts: list[tuple[int, int]] = []
+    for table, row_hash in DIGEST_PARTS:
+        count = xor = 0
+        for kind, code in subjects:
+            for row_kind, n, x in con.execute(
+                f"SELECT subject_kind, COUNT(*), COALESCE(bit_xor({row_hash}), 0) FROM {table} "
+                "WHERE subject_code = ? GROUP BY subject_kind",
+                [code],
+            ).fetchall():
+                if row_kind == kind:
+                    count += int(n)
+                    xor ^= int(x)
+        parts.append((count, xor))
+    return parts
+
+
+def _fold(previous: str, before: list[tuple[int, int]], after: list[tuple[int, int]]) -> str | None:
+    """The run digest with the subjects' old rows taken out and their new rows put in (XOR
+    cancels each old row); None when the previous digest is not in the expected form."""
+    pieces = previous.split("/")
+    if len(pieces) != len(DIGEST_PARTS):
+        return None
+    folded: list[str] = []
+    for piece, (old_n, old_x), (new_n, new_x) in zip(pieces, before, after, strict=True):
+        count, _, xor = piece.partition(":")
+        if not count.isdigit() or not xor.isdigit():
+            return None
+        folded.append(f"{int(count) - old_n + new_n}:{int(xor) ^ old_x ^ new_x}")
+    return "/".join(folded)
 
 
 def _rows_of(ex: Explanation, ruleset: Ruleset) -> dict[str, list[dict[str, Any]]]:
@@ -113,28 +188,25 @@ def _rows_of(ex: Explanation, ruleset: Ruleset) -> dict[str, list[dict[str, Any]
 def _swap(
     con: duckdb.DuckDBPyConnection, subjects: list[Subject], rows: dict[str, list[dict[str, Any]]]
 ) -> None:
-    """Delete the subjects' old rows and insert the new ones, in one transaction."""
-    keys = [{"subject_kind": kind, "subject_code": code} for kind, code in subjects]
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for name in _TABLES:
-            columns = [c for (c,) in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
-                "AND schema_name = 'main' ORDER BY column_index", [name]).fetchall()]  # fmt: skip
+    """Delete the subjects' old rows and insert the new ones (inside the caller's transaction)."""
+    for name in _TABLES:
+        columns = _columns(con, name)
+        old = _rowids(con, name, subjects)
+        if old:
+            marks = ", ".join("?" for _ in old)
+            con.execute(f"DELETE FROM {name} WHERE rowid IN ({marks})", old)
+        if rows[name]:
+            marks = ", ".join("?" for _ in columns)
             con.executemany(
-                f"DELETE FROM {name} WHERE subject_kind = ? AND subject_code = ?",
-                [[k["subject_kind"], k["subject_code"]] for k in keys],
+                f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
+                [[row.get(c) for c in columns] for row in rows[name]],
             )
-            if rows[name]:
-                marks = ", ".join("?" for _ in columns)
-                con.executemany(
-                    f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
-                    [[row.get(c) for c in columns] for row in rows[name]],
-                )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+        "AND schema_name = 'main' ORDER BY column_index", [table]).fetchall()]  # fmt: skip
 
 
 def _record_run(

@@ -88,7 +88,7 @@ class Sandbox:
     @classmethod
     def for_workspace(cls, ws: Workspace, con: duckdb.DuckDBPyConnection) -> Sandbox:
         """A sandbox over the batches and decisions of the catalog ``con`` is connected to."""
-        sandbox = cls(ws.committed_files(con), ws.temp_dir)
+        sandbox = cls(ws.record_files(con), ws.temp_dir)
         present = {name for (name,) in con.execute("SHOW TABLES").fetchall()}
         for table in DECISION_TABLES:
             if table in present:

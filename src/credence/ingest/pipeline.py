@@ -29,9 +29,10 @@ from credence.ingest.mapping import SourceMapping
 from credence.ingest.plan import CATS, CHUNK, CODES, SRC, ChunkPlan
 from credence.ingest.readers import SourceFile, fingerprint, open_source
 from credence.ingest.registry import register_source
-from credence.ingest.staging import Staging
+from credence.ingest.staging import INLINE_MAX_ROWS, INLINE_NEW, Staging
 from credence.store import Workspace
 from credence.store.subjects import refresh_subject_index
+from credence.store.workspace import INLINE_PATH
 
 Progress = Callable[[int, int | None], None]
 
@@ -82,9 +83,16 @@ def is_committed(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
 
 
 def ingest_file(
-    ws: Workspace, path: Path, mapping: SourceMapping, progress: Progress | None = None
+    ws: Workspace,
+    path: Path,
+    mapping: SourceMapping,
+    progress: Progress | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> IngestReport:
-    """Load one CSV / JSON Lines / Parquet file of a source: every row goes in or to quarantine."""
+    """Load one CSV / JSON Lines / Parquet file of a source: every row goes in or to quarantine.
+
+    ``con`` lets a long-lived caller (the service) lend its own connection to the catalog.
+    """
     started = time.perf_counter()
     path = Path(path)
     digest = fingerprint(path)
@@ -92,15 +100,16 @@ def ingest_file(
     _check_columns(source_file, mapping)
     batch_id = batch_id_for(mapping.source, digest.sha256)
     report = IngestReport(mapping.source, str(path), batch_id)
-    con = ws.connect()
+    db = ws.connect() if con is None else con
     try:
-        if is_committed(con, batch_id):
-            register_source(con, mapping)
+        if is_committed(db, batch_id):
+            register_source(db, mapping)
             report.already_ingested = True
         else:
-            _ingest_batch(ws, con, source_file, mapping, report, digest.sha256, progress)
+            _ingest_batch(ws, db, source_file, mapping, report, digest.sha256, progress)
     finally:
-        con.close()
+        if con is None:
+            db.close()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -133,25 +142,28 @@ def _ingest_batch(
     try:
         _stage(con, source, mapping, report, staging, progress)
         good = staging.count_good(con)
-        report.loaded = staging.write_records(con)
+        inline = good <= INLINE_MAX_ROWS
+        report.loaded = staging.write_records(con, inline=inline)
         report.duplicates = good - report.loaded
         report.quarantined_by_reason = quarantine.staged_by_reason(con, staging.relation)
         report.quarantined = sum(report.quarantined_by_reason.values())
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging.records_dir.rename(target)
+        if not inline:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging.records_dir.rename(target)
         batch = BatchRow(
             report.batch_id,
             mapping.source,
             report.file,
             sha,
-            target.relative_to(ws.root).as_posix(),
+            INLINE_PATH if inline else target.relative_to(ws.root).as_posix(),
             report.rows_in,
             report.loaded,
             report.quarantined,
             report.duplicates,
         )
-        commit_batch(con, batch, mapping, staging.relation)
+        commit_batch(con, batch, mapping, staging.relation, inline=inline)
     finally:
+        con.execute(f"DROP TABLE IF EXISTS {INLINE_NEW}")
         staging.cleanup()
     ws.refresh_records_view(con)
     refresh_subject_index(ws, con)
@@ -210,11 +222,18 @@ def _stage_chunk(
 
 
 def commit_batch(
-    con: duckdb.DuckDBPyConnection, batch: BatchRow, mapping: SourceMapping, staged: str
+    con: duckdb.DuckDBPyConnection,
+    batch: BatchRow,
+    mapping: SourceMapping,
+    staged: str,
+    inline: bool = False,
 ) -> None:
-    """One transaction: the batch row, its quarantine rows (from ``staged``) and the mapping."""
+    """One transaction: the batch row, its quarantine rows (from ``staged``), the mapping, and
+    for an ``inline`` batch its records (from the temporary table ``inline_new``)."""
     con.execute("BEGIN TRANSACTION")
     try:
+        if inline:
+            con.execute(f"INSERT INTO inline_records SELECT * FROM {INLINE_NEW}")
         con.execute(
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             [

@@ -2,7 +2,8 @@
 
 Checked rows are written chunk by chunk as Parquet (``rows/``) so a large file never sits whole
 in memory; at the end the new records among them are written with exactly RECORD_SCHEMA into
-``records/``, the folder that is renamed to the batch folder.
+``records/``, sorted by subject with an id index beside them (``store/record_index.py``), the
+folder that is renamed to the batch folder.
 """
 
 from __future__ import annotations
@@ -17,8 +18,17 @@ from credence.ingest.plan import STAGED_EXTRA
 from credence.ingest.sql import lit
 from credence.model import RECORD_COLUMNS, RECORD_SCHEMA, RECORD_SQL_TYPES
 from credence.store import Workspace
+from credence.store.record_index import (
+    ROW_GROUP_ROWS,
+    SUBJECT_ORDER,
+    known_ids_relation,
+    write_id_index,
+)
 
 PART_ROWS = 4_000_000
+# A batch of at most this many good rows is kept inline in the catalog (see store/catalog.py).
+INLINE_MAX_ROWS = 100
+INLINE_NEW = "inline_new"
 READ_BATCH_ROWS = 262_144
 # Record ids and row numbers are unique: a dictionary only costs time for them.
 _DICTIONARY_COLUMNS = [c for c in RECORD_COLUMNS if c not in ("record_id", "row_number")]
@@ -28,6 +38,7 @@ class Staging:
     """Where one batch is assembled before it is renamed into ``records/``."""
 
     def __init__(self, ws: Workspace, batch_id: str) -> None:
+        self.ws = ws
         self.root = ws.temp_dir / f"ingest-{batch_id}"
         self.rows_dir = self.root / "rows"
         self.records_dir = self.root / "records"
@@ -66,14 +77,40 @@ class Staging:
         rows = con.execute(f"SELECT count(*) FROM {self.relation} WHERE reason IS NULL")
         return int(rows.fetchall()[0][0])
 
-    def write_records(self, con: duckdb.DuckDBPyConnection) -> int:
+    def write_records(self, con: duckdb.DuckDBPyConnection, inline: bool = False) -> int:
         """Write the staged records that are new (the first of any repeats, and not already in
-        ``records``) as Parquet parts with exactly RECORD_SCHEMA; return how many."""
+        the workspace); return how many.
+
+        They go out as Parquet parts with exactly RECORD_SCHEMA, sorted by subject in small row
+        groups, with the batch's id index beside them; or, ``inline``, into the temporary table
+        ``inline_new`` that the commit moves into the catalog's ``inline_records``. Ids already
+        present are found first through the sorted id indexes, which reads one row group per
+        batch for a small intake instead of every record id.
+        """
         columns = ", ".join(f"g.{name}" for name in RECORD_COLUMNS)
-        query = f"""WITH good AS (SELECT * FROM {self.relation} WHERE reason IS NULL)
+        good = f"(SELECT * FROM {self.relation} WHERE reason IS NULL)"
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE staged_known AS SELECT DISTINCT k.record_id "
+            f"FROM {known_ids_relation(self.ws, con)} k SEMI JOIN {good} g "
+            "ON k.record_id = g.record_id"
+        )
+        query = f"""WITH good AS {good}
             SELECT {columns} FROM good g
             WHERE g.row_number IN (SELECT min(row_number) FROM good GROUP BY record_id)
-            AND NOT EXISTS (SELECT 1 FROM records r WHERE r.record_id = g.record_id)"""
+            AND g.record_id NOT IN (SELECT record_id FROM staged_known)
+            ORDER BY {", ".join(f"g.{c}" for c in SUBJECT_ORDER.split(", "))}"""
+        try:
+            if inline:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {INLINE_NEW} AS {query}")
+                (written,) = con.execute(f"SELECT COUNT(*) FROM {INLINE_NEW}").fetchone() or (0,)
+                return int(written)
+            written = self._write_parts(con, query)
+        finally:
+            con.execute("DROP TABLE IF EXISTS staged_known")
+        write_id_index(con, self.records_dir)
+        return written
+
+    def _write_parts(self, con: duckdb.DuckDBPyConnection, query: str) -> int:
         written = in_part = 0
         writer: pq.ParquetWriter | None = None
         try:
@@ -85,7 +122,7 @@ class Staging:
                         writer.close()
                     writer = self._writer()
                     in_part = 0
-                writer.write_batch(batch.cast(RECORD_SCHEMA))
+                writer.write_batch(batch.cast(RECORD_SCHEMA), row_group_size=ROW_GROUP_ROWS)
                 written += batch.num_rows
                 in_part += batch.num_rows
         finally:

@@ -41,7 +41,11 @@ def current_basis(con: duckdb.DuckDBPyConnection, today: date) -> Basis:
 
 
 def rescore(
-    ws: Workspace, ruleset: Ruleset, day: date, subjects: Iterable[Subject] | None = None
+    ws: Workspace,
+    ruleset: Ruleset,
+    day: date,
+    subjects: Iterable[Subject] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> ScoreRun:
     """Bring the results up to date after a decision or a new record.
 
@@ -49,5 +53,5 @@ def rescore(
     test; a full rescore when the last run was of another ruleset or day); without, everyone.
     """
     if subjects is not None:
-        return rescore_subjects(ws, ruleset, day, subjects)
+        return rescore_subjects(ws, ruleset, day, subjects, con=con)
     return score_workspace(ws, ruleset, day)

@@ -81,7 +81,7 @@ class Service:
         with self.db.write_lock:
             with self.db.read() as con:
                 ruleset = self.basis(con).ruleset
-            run = rescore(self.ws, ruleset, self.today(), subjects)
+                run = rescore(self.ws, ruleset, self.today(), subjects, con=con)
             self.db.changed()
         return run
 

@@ -62,7 +62,7 @@ class Database:
         self.ws = ws
         self._base = connect(ws)
         ensure_service_tables(self._base)
-        refresh_names(self._base)
+        refresh_names(self._base, ws.root)
         self._idle: list[_Cursor] = []
         self._generation = 0
         self._pool_lock = threading.Lock()
@@ -107,7 +107,7 @@ class Database:
         its view before its next use."""
         with self.write_lock, self.read() as con:
             self.ws.refresh_records_view(con)
-            refresh_names(con)
+            refresh_names(con, self.ws.root)
         with self._pool_lock:
             self._generation += 1
 

@@ -19,6 +19,7 @@ from credence.errors import IngestError, NotFoundError
 from credence.ingest.pipeline import IngestReport, ingest_file
 from credence.ingest.registry import stored_mapping
 from credence.store import Workspace
+from credence.store.record_index import batch_subjects
 
 INTAKE_DIR = "intake"
 
@@ -35,7 +36,7 @@ class Intake:
 def add_record(
     ws: Workspace, con: duckdb.DuckDBPyConnection, source: str, row: dict[str, Any]
 ) -> Intake:
-    """Ingest one row of ``source``; ``con`` reads the catalog (the ingest opens its own)."""
+    """Ingest one row of ``source`` through the caller's connection ``con``."""
     mapping = stored_mapping(con, source)
     if mapping is None:
         raise NotFoundError(f"no registered source {source!r}: see GET /operator/sources")
@@ -45,18 +46,14 @@ def add_record(
     path = folder / f"{hashlib.sha256(line.encode('utf-8')).hexdigest()[:24]}.jsonl"
     path.write_text(line, encoding="utf-8")
     try:
-        report = ingest_file(ws, path, mapping)
+        report = ingest_file(ws, path, mapping, con=con)
     except duckdb.Error as error:
         raise IngestError(f"the row of {source} could not be read: {error}") from error
-    ws.refresh_records_view(con)
-    found = con.execute(
-        "SELECT subject_kind, subject_code FROM records WHERE batch_id = ? LIMIT 1",
-        [report.batch_id],
-    ).fetchone()
+    found = batch_subjects(ws, con, [report.batch_id]) if report.loaded else []
     held = con.execute(
         "SELECT field, reason, detail FROM quarantine WHERE batch_id = ? ORDER BY row_number",
         [report.batch_id],
     ).fetchall()
-    subject = None if found is None or found[1] is None else (str(found[0]), str(found[1]))
+    subject = found[0] if found else None
     quarantined = [{"field": f, "reason": r, "detail": d} for f, r, d in held]
     return Intake(report, subject, quarantined)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import duckdb
 
+from credence.model import RECORD_COLUMNS, RECORD_SQL_TYPES
+
 SCHEMA_VERSION = 1
+# A batch of a few rows (one record from the API, a handful of corrections) keeps its records
+# here, in the catalog, instead of as a tiny Parquet folder of its own: the online path then
+# reads one indexed table rather than a file per posted record. Big batches stay in Parquet.
+INLINE_RECORDS_DDL = (
+    "CREATE TABLE IF NOT EXISTS inline_records ("
+    + ", ".join(f"{c} {RECORD_SQL_TYPES[c]}" for c in RECORD_COLUMNS)
+    + ")"
+)
 
 CATALOG_DDL = (
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -35,6 +45,7 @@ CATALOG_DDL = (
         run_id VARCHAR PRIMARY KEY, as_of DATE, ruleset VARCHAR, version VARCHAR,
         ruleset_hash VARCHAR, engine VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
         subjects BIGINT, lines BIGINT)""",
+    INLINE_RECORDS_DDL,
 )
 
 

@@ -22,7 +22,7 @@ LINK_SCHEMA = pa.schema(
 )  # fmt: skip
 
 # A link counts from decided_at until it is undone; ``{when}`` is a timestamp literal or now().
-_ACTIVE = (
+ACTIVE_LINKS = (
     "SELECT record_id, arg_max(subject_kind, decided_at) AS subject_kind, "
     "arg_max(subject_code, decided_at) AS subject_code FROM record_links "
     "WHERE decided_at <= {when} AND (undone_at IS NULL OR undone_at > {when}) "
@@ -36,7 +36,7 @@ def with_links(body: str, known_at: datetime | None = None) -> str:
     Rows that already carry a code pass through untouched (no join on the hot path).
     """
     when = f"TIMESTAMPTZ '{known_at.isoformat()}'" if known_at else "now()"
-    active = _ACTIVE.format(when=when)
+    active = ACTIVE_LINKS.format(when=when)
     linked = ", ".join(
         f"l.{c}" if c in ("subject_kind", "subject_code") else f"r.{c}" for c in RECORD_COLUMNS
     )

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import duckdb
 
-from credence.store.workspace import Workspace
+from credence.store.workspace import INLINE_PATH, Workspace
 
 # The same set computed straight from a ``records`` table (tests, and any engine without a catalog).
 SUBJECTS_FROM_RECORDS = (
     "SELECT subject_kind, subject_code, MIN(occurred_at) AS first_seen FROM records "
     "WHERE subject_code IS NOT NULL GROUP BY subject_kind, subject_code"
 )
+
+
+# A batch naming at most this many subjects is indexed subject by subject through an index on
+# the code (an API post names one), instead of joining against every subject.
+POINT_UPDATE_MAX = 64
 
 
 def refresh_subject_index(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
@@ -26,11 +31,11 @@ def refresh_subject_index(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
         "ORDER BY b.committed_at, b.batch_id"
     ).fetchall()
     for batch_id, path in pending:
-        files = sorted(str(p) for p in (ws.root / path).glob("*.parquet"))
+        relation = _batch_relation(ws, batch_id, path)
         con.execute("BEGIN TRANSACTION")
         try:
-            if files:
-                _index_files(con, files)
+            if relation is not None:
+                _index_batch(con, relation)
             con.execute("INSERT INTO subject_index_batches VALUES (?)", [batch_id])
             con.execute("COMMIT")
         except BaseException:
@@ -39,21 +44,56 @@ def refresh_subject_index(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
     return len(pending)
 
 
-def _index_files(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
+def _batch_relation(ws: Workspace, batch_id: str, path: str) -> str | None:
+    if path == INLINE_PATH:
+        quoted = batch_id.replace("'", "''")
+        return f"(SELECT * FROM inline_records WHERE batch_id = '{quoted}')"
+    files = ws.parts_of(path)
+    if not files:
+        return None
     listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    return f"read_parquet([{listing}], hive_partitioning = false)"
+
+
+def _index_batch(con: duckdb.DuckDBPyConnection, relation: str) -> None:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE subject_batch AS "
         "SELECT subject_kind, subject_code, MIN(occurred_at) AS first_seen "
-        f"FROM read_parquet([{listing}]) WHERE subject_code IS NOT NULL "
+        f"FROM {relation} WHERE subject_code IS NOT NULL "
         "GROUP BY subject_kind, subject_code"
     )
-    con.execute(
-        "UPDATE subjects SET first_seen = b.first_seen FROM subject_batch b "
-        "WHERE subjects.subject_kind = b.subject_kind AND subjects.subject_code = b.subject_code "
-        "AND b.first_seen < subjects.first_seen"
-    )
-    con.execute(
-        "INSERT INTO subjects SELECT b.* FROM subject_batch b ANTI JOIN subjects s "
-        "ON s.subject_kind = b.subject_kind AND s.subject_code = b.subject_code"
-    )
+    (count,) = con.execute("SELECT COUNT(*) FROM subject_batch").fetchone() or (0,)
+    if int(count) <= POINT_UPDATE_MAX:
+        _index_points(con)
+    else:
+        con.execute(
+            "UPDATE subjects SET first_seen = b.first_seen FROM subject_batch b "
+            "WHERE subjects.subject_kind = b.subject_kind "
+            "AND subjects.subject_code = b.subject_code AND b.first_seen < subjects.first_seen"
+        )
+        con.execute(
+            "INSERT INTO subjects SELECT b.* FROM subject_batch b ANTI JOIN subjects s "
+            "ON s.subject_kind = b.subject_kind AND s.subject_code = b.subject_code"
+        )
     con.execute("DROP TABLE subject_batch")
+
+
+def _index_points(con: duckdb.DuckDBPyConnection) -> None:
+    """Each subject of a small batch: found by its code (DuckDB uses the index for a filter on
+    that one column), its first day moved earlier if need be, or added."""
+    con.execute("CREATE INDEX IF NOT EXISTS subjects_by_code ON subjects (subject_code)")
+    for kind, code, first_seen in con.execute("SELECT * FROM subject_batch").fetchall():
+        known = [
+            (rowid, seen)
+            for rowid, row_kind, seen in con.execute(
+                "SELECT rowid, subject_kind, first_seen FROM subjects WHERE subject_code = ?",
+                [code],
+            ).fetchall()
+            if row_kind == kind
+        ]
+        if not known:
+            con.execute("INSERT INTO subjects VALUES (?, ?, ?)", [kind, code, first_seen])
+        elif first_seen is not None and (known[0][1] is None or first_seen < known[0][1]):
+            con.execute(
+                "UPDATE subjects SET first_seen = ? WHERE rowid = ?", [first_seen, known[0][0]]
+            )

@@ -1,11 +1,14 @@
 """A workspace folder: ``records/`` holds append-only Parquet batches, ``catalog.duckdb`` the rest.
 
 Only batches committed in the catalog are visible through the ``records`` view, so a batch that
-was being written when a process died is invisible until an ingest completes it.
+was being written when a process died is invisible until an ingest completes it. A small batch
+keeps its rows in the catalog's ``inline_records`` instead (written in the commit's own
+transaction); the view reads both.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +23,8 @@ from credence.store.links import with_links
 CATALOG_FILE = "catalog.duckdb"
 RECORDS_DIR = "records"
 ENV_VAR = "CREDENCE_WORKSPACE"
-
+# The ``path`` of a batch whose rows are in the catalog's ``inline_records``.
+INLINE_PATH = "inline"
 
 
 def default_workspace() -> Path:
@@ -33,6 +37,7 @@ class Workspace:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._parts: dict[str, list[str]] = {}  # committed batches never change: list them once
 
     @property
     def catalog_path(self) -> Path:
@@ -91,16 +96,52 @@ class Workspace:
     def committed_files(
         self, con: duckdb.DuckDBPyConnection, known_at: datetime | None = None
     ) -> list[str]:
-        """The Parquet files of every batch committed (by ``known_at``), in commit order."""
+        """The Parquet files of every batch committed (by ``known_at``), in commit order.
+
+        Batches kept inline in the catalog have no files: see ``record_files``.
+        """
         rows = con.execute(
-            "SELECT path FROM batches WHERE ? IS NULL OR committed_at <= ? "
+            "SELECT path FROM batches WHERE (? IS NULL OR committed_at <= ?) AND path <> ? "
             "ORDER BY committed_at, batch_id",
-            [known_at, known_at],
+            [known_at, known_at, INLINE_PATH],
         ).fetchall()
         files: list[str] = []
         for (path,) in rows:
-            files.extend(sorted(str(p) for p in (self.root / path).glob("*.parquet")))
+            files.extend(self.parts_of(path))
         return files
+
+    def parts_of(self, path: str) -> list[str]:
+        """The Parquet parts of one committed batch folder (relative ``path``), listed once."""
+        found = self._parts.get(path)
+        if found is None:
+            found = sorted(str(p) for p in (self.root / path).glob("*.parquet"))
+            self._parts[path] = found
+        return found
+
+    def record_files(
+        self, con: duckdb.DuckDBPyConnection, known_at: datetime | None = None
+    ) -> list[str]:
+        """Parquet files holding every committed record (by ``known_at``), for engines that read
+        files (Spark, the governance sandbox): the batches' own, plus a snapshot of the inline
+        records under ``tmp/`` when there are any."""
+        files = self.committed_files(con, known_at)
+        inline = inline_records_sql(con, known_at)
+        if inline is None:
+            return files
+        ids = con.execute(f"SELECT DISTINCT batch_id FROM ({inline}) ORDER BY 1").fetchall()
+        if not ids:
+            return files
+        digest = hashlib.sha256("\x1f".join(str(b) for (b,) in ids).encode()).hexdigest()[:24]
+        snapshot = self.temp_dir / f"inline-{digest}.parquet"
+        if not snapshot.is_file():
+            self.temp_dir.mkdir(parents=True, exist_ok=True)
+            partial = snapshot.with_suffix(f".{os.getpid()}.tmp")
+            con.execute(
+                f"COPY ({inline}) TO '{partial.as_posix().replace(chr(39), chr(39) * 2)}' "
+                "(FORMAT parquet)"
+            )
+            os.replace(partial, snapshot)
+        return [*files, str(snapshot)]
 
     def refresh_records_view(
         self, con: duckdb.DuckDBPyConnection, known_at: datetime | None = None
@@ -110,23 +151,40 @@ class Workspace:
         With ``known_at``, only the batches committed by then: the workspace as it was known.
         """
         files = self.committed_files(con, known_at)
+        columns = ", ".join(RECORD_COLUMNS)
         if files:
             listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            columns = ", ".join(RECORD_COLUMNS)
-            body = f"SELECT {columns} FROM read_parquet([{listing}])"
+            body = f"SELECT {columns} FROM read_parquet([{listing}], hive_partitioning = false)"
         else:
             typed = ", ".join(f"CAST(NULL AS {RECORD_SQL_TYPES[c]}) AS {c}" for c in RECORD_COLUMNS)
             body = f"SELECT {typed} WHERE false"
+        inline = inline_records_sql(con, known_at)
+        if inline is not None:
+            body = f"{body} UNION ALL {inline}"
         if _has_links(con):
             body = with_links(body, known_at)
         con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {body}")
 
 
+def inline_records_sql(
+    con: duckdb.DuckDBPyConnection, known_at: datetime | None = None
+) -> str | None:
+    """SQL for the committed inline records (by ``known_at``); None where the catalog predates
+    them. Rows enter ``inline_records`` only in their batch's commit, so all are committed."""
+    try:
+        con.execute("SELECT 1 FROM inline_records LIMIT 0")
+    except duckdb.CatalogException:
+        return None
+    body = f"SELECT {', '.join(RECORD_COLUMNS)} FROM inline_records"
+    if known_at is not None:
+        stamp = f"TIMESTAMPTZ '{known_at.isoformat()}'"
+        body += f" WHERE batch_id IN (SELECT batch_id FROM batches WHERE committed_at <= {stamp})"
+    return body
+
+
 def _has_links(con: duckdb.DuckDBPyConnection) -> bool:
-    found = con.execute(
-        "SELECT COUNT(*) FROM duckdb_tables() WHERE table_name = 'record_links'"
-    ).fetchone()
-    if not found or not found[0]:
+    try:
+        found = con.execute("SELECT EXISTS (SELECT 1 FROM record_links)").fetchone()
+    except duckdb.CatalogException:
         return False
-    (count,) = con.execute("SELECT COUNT(*) FROM record_links").fetchone() or (0,)
-    return bool(count)
+    return bool(found and found[0])

@@ -96,7 +96,8 @@ def new_record(
                 f"{first['detail']}",
                 quarantine=intake.quarantine,
             )
-        run = service.rescore() if report.loaded else None
+        touched = [intake.subject] if intake.subject is not None else []
+        run = service.rescore(touched) if report.loaded and touched else None
         if run is not None:
             service.log(caller.actor, caller.role, "subjects.rescored", OPS, intake.subject,
                         {"run_id": run.run_id})  # fmt: skip

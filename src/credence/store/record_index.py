@@ -1,0 +1,184 @@
+"""Find records without reading every batch: by subject, and by record id.
+
+A batch's Parquet parts are written sorted by subject (kind, code, then record id) in small row
+groups, so a filter on one subject reads the one row group that holds it; DuckDB skips the rest
+by their min/max statistics. Each batch also keeps ``index/ids.parquet``, its record ids sorted,
+so asking whether an id is already in the workspace reads one small row group per batch instead
+of every id. Both serve the online path: one new record, one subject rescored.
+
+Batches written before this layout get their id index on first use (batches are immutable, so
+an index once written stays true); their unsorted parts are still read correctly, only slower.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from credence.model import RECORD_COLUMNS
+from credence.store.links import ACTIVE_LINKS
+from credence.store.rows import dict_rows
+from credence.store.workspace import INLINE_PATH, Workspace, inline_records_sql
+
+ID_INDEX = Path("index") / "ids.parquet"
+# Small row groups keep a point lookup to a few thousand rows decoded; 16k rows of records is
+# about 1 MB, and a 4M-row part then has ~250 row groups of statistics in its footer.
+ROW_GROUP_ROWS = 16_384
+SUBJECT_ORDER = "subject_kind, subject_code, record_id"
+
+
+def lit(value: str) -> str:
+    """A DuckDB string literal (quotes doubled)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def parts_of(batch_dir: Path) -> list[str]:
+    """The Parquet parts of one batch folder (the id index lives apart, under ``index/``)."""
+    return sorted(p.as_posix() for p in batch_dir.glob("*.parquet"))
+
+
+def write_id_index(con: duckdb.DuckDBPyConnection, batch_dir: Path) -> Path:
+    """Write (atomically) the sorted record ids of a batch folder; return its path."""
+    target = batch_dir / ID_INDEX
+    target.parent.mkdir(parents=True, exist_ok=True)
+    parts = parts_of(batch_dir)
+    if parts:
+        listing = ", ".join(lit(p) for p in parts)
+        body = f"SELECT record_id FROM read_parquet([{listing}], hive_partitioning = false)"
+    else:
+        body = "SELECT CAST(NULL AS VARCHAR) AS record_id WHERE false"
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    con.execute(
+        f"COPY ({body} ORDER BY record_id) TO {lit(temporary.as_posix())} "
+        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+    )
+    os.replace(temporary, target)
+    return target
+
+
+def id_index_files(ws: Workspace, con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The id index of every committed batch, writing any that is missing."""
+    files: list[str] = []
+    for (path,) in con.execute(
+        "SELECT path FROM batches WHERE path <> ? ORDER BY committed_at, batch_id", [INLINE_PATH]
+    ).fetchall():
+        batch_dir = ws.root / path
+        index = batch_dir / ID_INDEX
+        if not index.is_file():
+            if not batch_dir.is_dir():
+                continue
+            write_id_index(con, batch_dir)
+        files.append(index.as_posix())
+    return files
+
+
+def known_ids_relation(ws: Workspace, con: duckdb.DuckDBPyConnection) -> str:
+    """SQL for the ids already in the workspace: one ``record_id`` column."""
+    parts = ["(SELECT CAST(NULL AS VARCHAR) AS record_id WHERE false)"]
+    files = id_index_files(ws, con)
+    if files:
+        listing = ", ".join(lit(f) for f in files)
+        parts.append(
+            f"(SELECT record_id FROM read_parquet([{listing}], hive_partitioning = false))"
+        )
+    if inline_records_sql(con) is not None:
+        parts.append("(SELECT record_id FROM inline_records)")
+    return "(" + " UNION ALL ".join(parts) + ")"
+
+
+def subject_records(
+    ws: Workspace, con: duckdb.DuckDBPyConnection, subject_kind: str, subject_code: str
+) -> list[dict[str, Any]]:
+    """Every current record of one subject, as the ``records`` view would give them.
+
+    Rows carrying the subject's code are read by statistics-pruned filters (Parquet) and from
+    the inline records; code-less rows come in through the subject's active links, looked up by
+    record id only when there are any.
+    """
+    sources = _sources(ws, con)
+    if not sources:
+        return []
+    columns = ", ".join(RECORD_COLUMNS)
+    rows: list[dict[str, Any]] = []
+    for source in sources:
+        rows += dict_rows(
+            con.execute(
+                f"SELECT {columns} FROM {source} WHERE subject_code = ? AND subject_kind = ?",
+                [subject_code, subject_kind],
+            )
+        )
+    linked = [
+        record_id
+        for (record_id,) in con.execute(
+            f"SELECT record_id FROM ({ACTIVE_LINKS.format(when='now()')}) "
+            "WHERE subject_kind = ? AND subject_code = ?",
+            [subject_kind, subject_code],
+        ).fetchall()
+    ]
+    if not linked:
+        return rows
+    chosen = ", ".join(
+        f"? AS {c}" if c in ("subject_kind", "subject_code") else f"r.{c}" for c in RECORD_COLUMNS
+    )
+    marks = ", ".join("?" for _ in linked)
+    for source in sources:
+        rows += dict_rows(
+            con.execute(
+                f"SELECT {chosen} FROM {source} r "
+                f"WHERE r.subject_code IS NULL AND r.record_id IN ({marks})",
+                [subject_kind, subject_code, *linked],
+            )
+        )
+    return rows
+
+
+def batch_subjects(
+    ws: Workspace, con: duckdb.DuckDBPyConnection, batch_ids: list[str]
+) -> list[tuple[str, str]]:
+    """The subjects (kind, code) that the records of these committed batches name."""
+    if not batch_ids:
+        return []
+    marks = ", ".join("?" for _ in batch_ids)
+    paths = con.execute(
+        f"SELECT DISTINCT path FROM batches WHERE batch_id IN ({marks})", batch_ids
+    ).fetchall()
+    scans = [
+        "SELECT subject_kind, subject_code FROM read_parquet("
+        f"[{', '.join(lit(f) for f in ws.parts_of(path))}], hive_partitioning = false)"
+        for (path,) in paths
+        if path != INLINE_PATH and ws.parts_of(path)
+    ]
+    if any(path == INLINE_PATH for (path,) in paths):
+        scans.append(
+            "SELECT subject_kind, subject_code FROM inline_records "
+            f"WHERE batch_id IN ({', '.join(lit(b) for b in batch_ids)})"
+        )
+    if not scans:
+        return []
+    found = con.execute(
+        f"SELECT DISTINCT subject_kind, subject_code FROM ({' UNION ALL '.join(scans)}) "
+        "WHERE subject_code IS NOT NULL ORDER BY ALL"
+    ).fetchall()
+    return [(str(kind), str(code)) for kind, code in found]
+
+
+def _sources(ws: Workspace, con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Where committed records live: the batches' Parquet, and the inline records."""
+    sources: list[str] = []
+    files = ws.committed_files(con)
+    if files:
+        listing = ", ".join(lit(f) for f in files)
+        sources.append(f"read_parquet([{listing}], hive_partitioning = false)")
+    if inline_records_sql(con) is not None:
+        sources.append("inline_records")
+    return sources
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = con.execute(
+        "SELECT COUNT(*) FROM duckdb_tables() WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(found and found[0])

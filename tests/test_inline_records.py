@@ -1,0 +1,129 @@
+"""Small batches keep their rows in the catalog: visible, deduplicated, atomic, and dated."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from credence.ingest import IngestReport, ingest_file, load_mapping, pipeline
+from credence.store import Workspace
+from credence.store.record_index import batch_subjects, subject_records
+from credence.store.workspace import INLINE_PATH
+
+FIRM = "913101108PBRNYTPLU"
+MAPPING = """
+source: late-court
+level: city
+stream: judicial
+category: court_judgment
+consent_required: false
+subject_kind: {column: kind, values: {ORG: organization, PER: person}}
+fields:
+  record_key: case
+  subject_code: code
+  kind: {column: event, values: {UNF: court.judgment.unfulfilled}}
+  occurred_at: day
+attributes: {}
+kinds: [court.judgment.unfulfilled]
+"""
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    (tmp_path / "late.yaml").write_text(MAPPING, encoding="utf-8")
+    return Workspace.init(tmp_path / "ws")
+
+
+def _ingest(
+    ws: Workspace, tmp_path: Path, name: str, cases: list[tuple[str, str]]
+) -> IngestReport:
+    path = tmp_path / f"{name}.csv"
+    lines = [f"{case},ORG,{FIRM},UNF,{day}" for case, day in cases]
+    path.write_text("case,kind,code,event,day\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return ingest_file(ws, path, load_mapping(tmp_path / "late.yaml"))
+
+
+def _records(ws: Workspace) -> list[str]:
+    con = ws.connect(read_only=True)
+    try:
+        return sorted(str(d) for (d,) in con.execute("SELECT occurred_at FROM records").fetchall())
+    finally:
+        con.close()
+
+
+def test_a_small_batch_is_kept_in_the_catalog_and_read_like_any_other(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    report = _ingest(ws, tmp_path, "a", [("A1", "2026-01-02"), ("A2", "2026-02-03")])
+    assert report.loaded == 2
+    assert not any(ws.records_dir.iterdir())  # no Parquet folder for two rows
+    con = ws.connect()
+    try:
+        (path,) = con.execute("SELECT path FROM batches").fetchone() or ("",)
+        assert path == INLINE_PATH
+        assert con.execute("SELECT COUNT(*) FROM inline_records").fetchone() == (2,)
+        assert con.execute("SELECT * FROM subjects").fetchall()[0][:2] == ("organization", FIRM)
+        assert batch_subjects(ws, con, [report.batch_id]) == [("organization", FIRM)]
+        found = subject_records(ws, con, "organization", FIRM)
+        assert sorted(str(r["occurred_at"]) for r in found) == ["2026-01-02", "2026-02-03"]
+    finally:
+        con.close()
+    assert _records(ws) == ["2026-01-02", "2026-02-03"]
+
+
+def test_repeats_are_caught_across_inline_and_parquet_batches(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ingest(ws, tmp_path, "a", [("A1", "2026-01-02")])
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "INLINE_MAX_ROWS", 0)
+        big = _ingest(ws, tmp_path, "b", [("A1", "2026-01-02"), ("B1", "2026-03-04")])
+    assert (big.loaded, big.duplicates) == (1, 1)
+    again = _ingest(ws, tmp_path, "c", [("B1", "2026-03-04"), ("C1", "2026-05-06")])
+    assert (again.loaded, again.duplicates) == (1, 1)
+    assert _records(ws) == ["2026-01-02", "2026-03-04", "2026-05-06"]
+    con = ws.connect()
+    try:
+        found = subject_records(ws, con, "organization", FIRM)
+    finally:
+        con.close()
+    assert len(found) == 3
+
+
+def test_a_crash_before_the_commit_leaves_no_inline_rows(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(con: object, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("power cut")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "commit_batch", crash)
+        with pytest.raises(RuntimeError, match="power cut"):
+            _ingest(ws, tmp_path, "a", [("A1", "2026-01-02")])
+    assert _records(ws) == []
+    report = _ingest(ws, tmp_path, "a", [("A1", "2026-01-02")])
+    assert report.loaded == 1 and _records(ws) == ["2026-01-02"]
+
+
+def test_known_at_hides_later_inline_batches_and_files_carry_them(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    _ingest(ws, tmp_path, "a", [("A1", "2026-01-02")])
+    between = datetime.now(UTC)
+    _ingest(ws, tmp_path, "b", [("B1", "2026-03-04")])
+    con = ws.connect()
+    try:
+        ws.refresh_records_view(con, known_at=between)
+        assert con.execute("SELECT COUNT(*) FROM records").fetchone() == (1,)
+        then = ws.record_files(con, known_at=between)
+        now = ws.record_files(con)
+    finally:
+        con.close()
+    assert [pq.read_table(f).num_rows for f in then] == [1]
+    assert [pq.read_table(f).num_rows for f in now] == [2]
+    assert sorted(pq.read_table(now[0])["record_id"].to_pylist()) == sorted(
+        set(pq.read_table(now[0])["record_id"].to_pylist())
+    )
