@@ -39,6 +39,7 @@ def run(ws_root: Path, end: str, posts: int, seed: int = 7) -> dict[str, Any]:
     """Post ``posts`` new records (after a few warm-up posts) and time each; then check."""
     day = date.fromisoformat(end)
     rng = random.Random(seed)
+    nonce = time.time_ns()  # a rerun on the same workspace posts new records, not repeats
     app = create_app(ws_root, today=day)
     with TestClient(app) as client:
         service = app.state.service
@@ -54,7 +55,7 @@ def run(ws_root: Path, end: str, posts: int, seed: int = 7) -> dict[str, Any]:
         for number in range(WARM_UP + posts):
             kind, code = rng.choice(subjects)
             row = {
-                "rid": f"posted-{seed}-{number}",
+                "rid": f"posted-{nonce}-{number}",
                 "code": code,
                 "subject_type": "ORG" if kind == "organization" else "PER",
                 "event": rng.choice(KINDS),

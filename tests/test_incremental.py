@@ -8,6 +8,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
+from credence.cli.app import app
 from credence.demo import run_demo
 from credence.identifiers import generate_ric
 from credence.incremental import rescore_subjects
@@ -92,3 +95,47 @@ def test_incremental_rescore_equals_a_full_rescore(tmp_path: Path) -> None:
     newcomer_rows = [r for r in incremental["listings"] if r[1] == newcomer]
     assert [r[3] for r in newcomer_rows] == ["published"]  # listed from a judgment, unscored
     assert json.loads(incremental["subject_measures"][0][3]) is not None
+
+
+def test_ingest_with_rescore_updates_only_the_named_subjects(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    run_demo(root, people=300, organizations=40, seed=17, as_of=DAY)
+    ws = Workspace.open(root)
+    ruleset = load_ruleset(default_ruleset_path())
+    con = ws.connect()
+    try:
+        (firm,) = con.execute(
+            "SELECT subject_code FROM scores WHERE subject_kind = 'organization' AND scored "
+            "ORDER BY subject_code LIMIT 1"
+        ).fetchone() or ("",)
+        before = con.execute("SELECT score FROM scores WHERE subject_code = ?", [firm]).fetchone()
+        runs_before = con.execute("SELECT COUNT(*) FROM score_runs").fetchone()
+    finally:
+        con.close()
+    data = tmp_path / "late-court.csv"
+    data.write_text(
+        f"case,kind,code,event,day,amount,fulfilled\nZ1,ORG,{firm},UNF,2026-06-01,5000,false\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "late-court.yaml").write_text(MAPPING, encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["ingest", str(data), "--source", "late-court", "--workspace", str(root), "--rescore",
+         "--format", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["loaded"] == 1 and answer["rescored_subjects"] == 1 and answer["rescored_run"]
+    con = ws.connect()
+    try:
+        after = con.execute("SELECT score FROM scores WHERE subject_code = ?", [firm]).fetchone()
+        engine, digest = con.execute(
+            "SELECT engine, results_digest FROM score_runs WHERE run_id = ?",
+            [answer["rescored_run"]],
+        ).fetchone() or ("", "")
+        runs_after = con.execute("SELECT COUNT(*) FROM score_runs").fetchone()
+    finally:
+        con.close()
+    assert after is not None and before is not None and after[0] < before[0]
+    assert engine == "incremental" and runs_after == (runs_before[0] + 1,)  # type: ignore[index]
+    assert digest == score_workspace(ws, ruleset, DAY).results_digest

@@ -24,10 +24,14 @@ from credence.rules.spec import Ruleset
 from credence.scoring import DIGEST_PARTS, DIGEST_SQL, ScoreRun, latest_run, score_workspace
 from credence.store import Workspace
 from credence.store.overrides import overrides_for
-from credence.store.record_index import subject_records
+from credence.store.record_index import batch_subjects, subject_records
+from credence.store.rulesets import stored_ruleset
 from credence.store.subjects import refresh_subject_index
 
 Subject = tuple[str, str]  # (subject_kind, subject_code)
+
+# Past this many touched subjects a full rescore is cheaper than one explainer run per subject.
+INCREMENTAL_MAX_SUBJECTS = 5_000
 
 _TABLES = ("scores", "score_lines", "rating_points", "listings", "subject_measures")
 
@@ -85,6 +89,30 @@ def rescore_subjects(
             db.close()
 
 
+def rescore_batches(ws: Workspace, batch_ids: list[str]) -> tuple[ScoreRun | None, int]:
+    """Bring the last run up to date with new batches: (the run, how many subjects they touch).
+
+    The last run's ruleset and day are kept. Only the subjects the batches name are rescored
+    (everyone when they are very many); None before any run, when there is nothing to update.
+    """
+    con = ws.connect()
+    try:
+        last = latest_run(con)
+        if last is None:
+            return None, 0
+        ruleset = stored_ruleset(con, str(last["ruleset_hash"]))
+        as_of = last["as_of"]
+        assert isinstance(as_of, date)
+        touched = batch_subjects(ws, con, batch_ids)
+        if not touched:
+            return None, 0
+        if len(touched) <= INCREMENTAL_MAX_SUBJECTS:
+            return rescore_subjects(ws, ruleset, as_of, touched, con=con), len(touched)
+    finally:
+        con.close()
+    return score_workspace(ws, ruleset, as_of), len(touched)
+
+
 def ensure_subject_indexes(con: duckdb.DuckDBPyConnection) -> None:
     """Index the results tables by subject code, so a subject's rows are found without a scan.
 
@@ -92,6 +120,13 @@ def ensure_subject_indexes(con: duckdb.DuckDBPyConnection) -> None:
     on the batch path; DuckDB only uses such an index for a filter on that one column, so the
     queries below filter by code and check the kind afterwards.
     """
+    names = [f"{name}_by_subject" for name in _TABLES]
+    marks = ", ".join("?" for _ in names)
+    found = con.execute(
+        f"SELECT COUNT(*) FROM duckdb_indexes() WHERE index_name IN ({marks})", names
+    ).fetchall()
+    if found and found[0][0] == len(names):
+        return
     for name in _TABLES:
         con.execute(f"CREATE INDEX IF NOT EXISTS {name}_by_subject ON {name} (subject_code)")
 
@@ -190,23 +225,17 @@ def _swap(
 ) -> None:
     """Delete the subjects' old rows and insert the new ones (inside the caller's transaction)."""
     for name in _TABLES:
-        columns = _columns(con, name)
         old = _rowids(con, name, subjects)
         if old:
             marks = ", ".join("?" for _ in old)
             con.execute(f"DELETE FROM {name} WHERE rowid IN ({marks})", old)
         if rows[name]:
+            columns = list(rows[name][0])  # the plan's columns, as _rows_of names them
             marks = ", ".join("?" for _ in columns)
             con.executemany(
                 f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
                 [[row.get(c) for c in columns] for row in rows[name]],
             )
-
-
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [c for (c,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
-        "AND schema_name = 'main' ORDER BY column_index", [table]).fetchall()]  # fmt: skip
 
 
 def _record_run(

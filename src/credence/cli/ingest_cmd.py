@@ -18,6 +18,7 @@ from credence.cli.common import (
     open_workspace,
     print_json,
 )
+from credence.incremental import rescore_batches
 from credence.ingest import (
     IngestReport,
     find_mapping,
@@ -67,6 +68,14 @@ def ingest(
     ] = None,
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
     output: FormatOption = OutputFormat.table,
+    rescore: Annotated[
+        bool,
+        typer.Option(
+            "--rescore",
+            help="Then bring the last scoring run up to date: rescore only the subjects the new "
+            "records name (the same result as a full rescore), on that run's ruleset and day.",
+        ),
+    ] = False,
 ) -> None:
     """Load one file of a source; bad rows go to quarantine, a re-run adds nothing."""
     ws = open_workspace(workspace)
@@ -85,10 +94,23 @@ def ingest(
             bar.update(task, completed=done, total=total)
 
         report = ingest_file(ws, file, source_mapping, progress=advance)
+    run, touched = (None, 0)
+    if rescore and report.loaded:
+        run, touched = rescore_batches(ws, [report.batch_id])
     if output == OutputFormat.json:
-        print_json(report.to_dict())
-    else:
-        _print_report(report)
+        print_json(
+            {**report.to_dict(), "rescored_subjects": touched,
+             "rescored_run": None if run is None else run.run_id}
+        )  # fmt: skip
+        return
+    _print_report(report)
+    if run is not None:
+        console.print(
+            f"rescored {touched:,} subject(s) in {run.seconds:.2f} s: run {run.run_id} "
+            f"({run.ruleset} {run.version}, as of {run.as_of.isoformat()})"
+        )
+    elif rescore and report.loaded:
+        console.print("nothing to rescore yet: run `credence score` first")
 
 
 def _print_report(report: IngestReport) -> None:

@@ -137,8 +137,9 @@ def _ingest_batch(
     target = ws.batch_dir(report.batch_id)
     if target.exists():  # an orphan: written by a run that died before its commit
         shutil.rmtree(target)
-    staging = Staging(ws, report.batch_id)
-    staging.reset()
+    small = source.total_rows is not None and source.total_rows <= INLINE_MAX_ROWS
+    staging = Staging(ws, report.batch_id, in_memory=small)
+    staging.reset(con)
     try:
         _stage(con, source, mapping, report, staging, progress)
         good = staging.count_good(con)
@@ -164,7 +165,7 @@ def _ingest_batch(
         commit_batch(con, batch, mapping, staging.relation, inline=inline)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {INLINE_NEW}")
-        staging.cleanup()
+        staging.cleanup(con)
     ws.refresh_records_view(con)
     refresh_subject_index(ws, con)
 

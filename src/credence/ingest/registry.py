@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,12 @@ from credence.store import Workspace
 
 def register_source(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> None:
     """Insert or refresh a source's row; the first registration time is kept."""
+    text = _yaml_of(mapping.model_dump_json())
+    stored = con.execute(
+        "SELECT mapping FROM sources WHERE source = ?", [mapping.source]
+    ).fetchall()
+    if stored and stored[0][0] == text:
+        return  # the same mapping again (every record posted to the service): nothing to write
     con.execute(
         """INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, now())
         ON CONFLICT (source) DO UPDATE SET level = excluded.level, stream = excluded.stream,
@@ -26,9 +33,20 @@ def register_source(con: duckdb.DuckDBPyConnection, mapping: SourceMapping) -> N
             mapping.stream,
             mapping.category,
             mapping.consent_required,
-            mapping.to_yaml(),
+            text,
         ],
     )
+
+
+@lru_cache(maxsize=256)
+def _yaml_of(dumped: str) -> str:
+    """A mapping's YAML, from its JSON dump (cheap to make, and a good cache key)."""
+    return SourceMapping.model_validate_json(dumped).to_yaml()
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str, where: str) -> SourceMapping:
+    return parse_mapping(text, where)
 
 
 def stored_mapping(con: duckdb.DuckDBPyConnection, source: str) -> SourceMapping | None:
@@ -36,7 +54,7 @@ def stored_mapping(con: duckdb.DuckDBPyConnection, source: str) -> SourceMapping
     rows = con.execute("SELECT mapping FROM sources WHERE source = ?", [source]).fetchall()
     if not rows or rows[0][0] is None:
         return None
-    return parse_mapping(str(rows[0][0]), f"catalog sources[{source}]")
+    return _parsed(str(rows[0][0]), f"catalog sources[{source}]").model_copy(deep=True)
 
 
 def find_mapping(

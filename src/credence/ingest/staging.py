@@ -34,38 +34,62 @@ READ_BATCH_ROWS = 262_144
 _DICTIONARY_COLUMNS = [c for c in RECORD_COLUMNS if c not in ("record_id", "row_number")]
 
 
-class Staging:
-    """Where one batch is assembled before it is renamed into ``records/``."""
+STAGED_TABLE = "staged_rows"
 
-    def __init__(self, ws: Workspace, batch_id: str) -> None:
+
+class Staging:
+    """Where one batch is assembled before it is renamed into ``records/``.
+
+    ``in_memory`` (a file of a few rows, such as one record posted to the service) stages into
+    a temporary table instead of Parquet files: nothing touches the disk until the commit.
+    """
+
+    def __init__(self, ws: Workspace, batch_id: str, in_memory: bool = False) -> None:
         self.ws = ws
+        self.in_memory = in_memory
         self.root = ws.temp_dir / f"ingest-{batch_id}"
         self.rows_dir = self.root / "rows"
         self.records_dir = self.root / "records"
         self.files: list[Path] = []
+        self.chunks = 0
 
-    def reset(self) -> None:
+    def reset(self, con: duckdb.DuckDBPyConnection) -> None:
         """Start empty, removing what a run that died may have left."""
-        self.cleanup()
-        self.rows_dir.mkdir(parents=True)
-        self.records_dir.mkdir()
+        self.cleanup(con)
         self.files = []
+        self.chunks = 0
+        if not self.in_memory:
+            self.rows_dir.mkdir(parents=True)
+            self.records_dir.mkdir()
 
-    def cleanup(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+    def cleanup(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(f"DROP TABLE IF EXISTS {STAGED_TABLE}")
+        if self.root.exists():
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def add(self, con: duckdb.DuckDBPyConnection, staged_sql: str) -> int:
-        """Write the rows ``staged_sql`` selects as the next Parquet file; return how many."""
+        """Stage the rows ``staged_sql`` selects (the next Parquet file); return how many."""
+        if self.in_memory:
+            if self.chunks == 0:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED_TABLE} AS {staged_sql}")
+                rows = con.execute(f"SELECT COUNT(*) FROM {STAGED_TABLE}").fetchall()
+            else:
+                rows = con.execute(f"INSERT INTO {STAGED_TABLE} {staged_sql}").fetchall()
+            written = rows[0][0] if rows else 0
+            self.chunks += 1
+            return int(written)
         path = self.rows_dir / f"rows-{len(self.files):06d}.parquet"
-        written = con.execute(
+        rows = con.execute(
             f"COPY ({staged_sql}) TO {lit(path.as_posix())} (FORMAT parquet, COMPRESSION snappy)"
         ).fetchall()
         self.files.append(path)
-        return int(written[0][0]) if written else 0
+        return int(rows[0][0]) if rows else 0
 
     @property
     def relation(self) -> str:
         """SQL for the staged rows: RECORD_COLUMNS, then reason, field, detail, raw."""
+        if self.in_memory and self.chunks:
+            return STAGED_TABLE
         if self.files:
             listing = ", ".join(lit(p.as_posix()) for p in self.files)
             return f"read_parquet([{listing}])"
@@ -102,8 +126,8 @@ class Staging:
         try:
             if inline:
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {INLINE_NEW} AS {query}")
-                (written,) = con.execute(f"SELECT COUNT(*) FROM {INLINE_NEW}").fetchone() or (0,)
-                return int(written)
+                counted = con.execute(f"SELECT COUNT(*) FROM {INLINE_NEW}").fetchall()
+                return int(counted[0][0])
             written = self._write_parts(con, query)
         finally:
             con.execute("DROP TABLE IF EXISTS staged_known")

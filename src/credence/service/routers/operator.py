@@ -84,11 +84,19 @@ def new_record(
     with service.db.write_lock:
         with service.db.read() as con:
             intake = add_record(service.ws, con, body.source, dict(body.row))
-        service.db.changed()
         report = intake.report
+        touched = [intake.subject] if intake.subject is not None and report.loaded else []
+        run = service.rescore(touched) if touched else None  # only the subject the row names
+        if run is None:
+            service.db.changed()
         detail = {"source": body.source, "batch_id": report.batch_id, "loaded": report.loaded,
                   "quarantined": report.quarantined}  # fmt: skip
-        service.log(caller.actor, caller.role, "record.added", OPS, intake.subject, detail)
+        with service.db.write() as con:  # both entries in one transaction
+            service.record(con, caller.actor, caller.role, "record.added", OPS, intake.subject,
+                           detail)  # fmt: skip
+            if run is not None:
+                service.record(con, caller.actor, caller.role, "subjects.rescored", OPS,
+                               intake.subject, {"run_id": run.run_id})  # fmt: skip
         if intake.quarantine:
             first = intake.quarantine[0]
             raise InvalidInputError(
@@ -96,11 +104,6 @@ def new_record(
                 f"{first['detail']}",
                 quarantine=intake.quarantine,
             )
-        touched = [intake.subject] if intake.subject is not None else []
-        run = service.rescore(touched) if report.loaded and touched else None
-        if run is not None:
-            service.log(caller.actor, caller.role, "subjects.rescored", OPS, intake.subject,
-                        {"run_id": run.run_id})  # fmt: skip
     standing = None
     kind, code = intake.subject or (None, None)
     if kind == "organization" and code is not None:
