@@ -72,9 +72,8 @@ def rescore_subjects(
                 rows[name].extend(new)
         db.execute("BEGIN TRANSACTION")
         try:
-            before = _subject_digest(db, wanted)
-            _swap(db, wanted, rows)
-            after = _subject_digest(db, wanted)
+            before = _swap(db, wanted, rows)
+            after = [_subject_digest(db, t, h, wanted)[0] for t, h in DIGEST_PARTS]
             results = _fold(str(last.get("results_digest") or ""), before, after)
             if results is None:
                 (results,) = db.execute(DIGEST_SQL).fetchone() or ("",)
@@ -131,35 +130,22 @@ def ensure_subject_indexes(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE INDEX IF NOT EXISTS {name}_by_subject ON {name} (subject_code)")
 
 
-def _rowids(con: duckdb.DuckDBPyConnection, table: str, subjects: list[Subject]) -> list[int]:
-    """The row ids of the subjects' rows in a results table, through its subject index."""
-    found: list[int] = []
-    for kind, code in subjects:
-        rows = con.execute(
-            f"SELECT rowid, subject_kind FROM {table} WHERE subject_code = ?", [code]
-        ).fetchall()
-        found.extend(int(rowid) for rowid, row_kind in rows if row_kind == kind)
-    return found
-
-
 def _subject_digest(
-    con: duckdb.DuckDBPyConnection, subjects: list[Subject]
-) -> list[tuple[int, int]]:
-    """Per digest table: how many rows the subjects have there, and the XOR of their hashes."""
-    parts: list[tuple[int, int]] = []
-    for table, row_hash in DIGEST_PARTS:
-        count = xor = 0
-        for kind, code in subjects:
-            for row_kind, n, x in con.execute(
-                f"SELECT subject_kind, COUNT(*), COALESCE(bit_xor({row_hash}), 0) FROM {table} "
-                "WHERE subject_code = ? GROUP BY subject_kind",
-                [code],
-            ).fetchall():
-                if row_kind == kind:
-                    count += int(n)
-                    xor ^= int(x)
-        parts.append((count, xor))
-    return parts
+    con: duckdb.DuckDBPyConnection, table: str, row_hash: str, subjects: list[Subject]
+) -> tuple[tuple[int, int], list[int]]:
+    """The subjects' rows in a results table, found through its subject index: (how many and
+    the XOR of their digest hashes, their row ids)."""
+    count = xor = 0
+    rowids: list[int] = []
+    for kind, code in subjects:
+        for rowid, row_kind, value in con.execute(
+            f"SELECT rowid, subject_kind, {row_hash} FROM {table} WHERE subject_code = ?", [code]
+        ).fetchall():
+            if row_kind == kind:
+                count += 1
+                xor ^= int(value or 0)
+                rowids.append(int(rowid))
+    return (count, xor), rowids
 
 
 def _fold(previous: str, before: list[tuple[int, int]], after: list[tuple[int, int]]) -> str | None:
@@ -222,10 +208,14 @@ def _rows_of(ex: Explanation, ruleset: Ruleset) -> dict[str, list[dict[str, Any]
 
 def _swap(
     con: duckdb.DuckDBPyConnection, subjects: list[Subject], rows: dict[str, list[dict[str, Any]]]
-) -> None:
-    """Delete the subjects' old rows and insert the new ones (inside the caller's transaction)."""
+) -> list[tuple[int, int]]:
+    """Delete the subjects' old rows and insert the new ones (inside the caller's transaction);
+    return the old rows' digest part of each digest table."""
+    hashes = dict(DIGEST_PARTS)
+    before: dict[str, tuple[int, int]] = {}
     for name in _TABLES:
-        old = _rowids(con, name, subjects)
+        part, old = _subject_digest(con, name, hashes.get(name, "0"), subjects)
+        before[name] = part
         if old:
             marks = ", ".join("?" for _ in old)
             con.execute(f"DELETE FROM {name} WHERE rowid IN ({marks})", old)
@@ -236,6 +226,7 @@ def _swap(
                 f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
                 [[row.get(c) for c in columns] for row in rows[name]],
             )
+    return [before[table] for table, _ in DIGEST_PARTS]
 
 
 def _record_run(

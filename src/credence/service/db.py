@@ -53,6 +53,7 @@ def ensure_service_tables(con: duckdb.DuckDBPyConnection) -> None:
 class _Cursor:
     con: duckdb.DuckDBPyConnection
     generation: int
+    view: str | None = None  # the SQL of this cursor's records view
 
 
 class Database:
@@ -81,7 +82,7 @@ class Database:
         cursor = self._checkout()
         if cursor.generation != self._generation:
             cursor.generation = self._generation
-            self.ws.refresh_records_view(cursor.con)
+            cursor.view = self.ws.refresh_records_view(cursor.con, current=cursor.view)
         try:
             yield cursor.con
         finally:
@@ -105,11 +106,13 @@ class Database:
     def changed(self) -> None:
         """Records or results changed: names are brought up to date, and every cursor refreshes
         its view before its next use."""
-        with self.write_lock, self.read() as con:
-            self.ws.refresh_records_view(con)
-            refresh_names(con, self.ws.root)
-        with self._pool_lock:
-            self._generation += 1
+        with self.write_lock:
+            with self._pool_lock:
+                self._generation += 1  # the cursor below brings its view up to date
+            with self.read() as con:
+                refresh_names(con, self.ws.root)
+            with self._pool_lock:
+                self._generation += 1  # and nothing cached while the names moved survives
 
     def close(self) -> None:
         with self._pool_lock:

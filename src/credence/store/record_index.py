@@ -102,14 +102,16 @@ def subject_records(
     if not sources:
         return []
     columns = ", ".join(RECORD_COLUMNS)
-    rows: list[dict[str, Any]] = []
-    for source in sources:
-        rows += dict_rows(
-            con.execute(
-                f"SELECT {columns} FROM {source} WHERE subject_code = ? AND subject_kind = ?",
-                [subject_code, subject_kind],
-            )
+    rows = dict_rows(
+        con.execute(
+            " UNION ALL ".join(
+                f"(SELECT {columns} FROM {source} WHERE subject_code = $code "
+                "AND subject_kind = $kind)"
+                for source in sources
+            ),
+            {"code": subject_code, "kind": subject_kind},
         )
+    )
     linked = [
         record_id
         for (record_id,) in con.execute(

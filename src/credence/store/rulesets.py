@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -46,7 +47,14 @@ def stored_ruleset(con: duckdb.DuckDBPyConnection, digest: str) -> Ruleset:
     row = con.execute("SELECT body FROM rulesets WHERE ruleset_hash = ?", [digest]).fetchone()
     if row is None:
         raise NotFoundError(f"no stored ruleset with hash {digest}")
-    return Ruleset.model_validate(json.loads(row[0]))
+    return _parsed(str(row[0]))
+
+
+@lru_cache(maxsize=32)
+def _parsed(body: str) -> Ruleset:
+    """A stored body never changes under its hash: parse each once per process (the service
+    asks after every change). Callers treat rulesets as values and do not mutate them."""
+    return Ruleset.model_validate(json.loads(body))
 
 
 def publish_ruleset(ws: Workspace, path: Path) -> PublishedRuleset:

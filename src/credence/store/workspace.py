@@ -144,12 +144,26 @@ class Workspace:
         return [*files, str(snapshot)]
 
     def refresh_records_view(
-        self, con: duckdb.DuckDBPyConnection, known_at: datetime | None = None
-    ) -> None:
-        """(Re)create the temporary ``records`` view over the committed batches.
+        self,
+        con: duckdb.DuckDBPyConnection,
+        known_at: datetime | None = None,
+        current: str | None = None,
+    ) -> str:
+        """(Re)create the temporary ``records`` view over the committed batches; return its SQL.
 
         With ``known_at``, only the batches committed by then: the workspace as it was known.
+        With ``current`` (the SQL this connection's view already has), an unchanged view is left
+        alone: a new inline batch changes no file list, so the service's cursors keep theirs.
         """
+        body = self.records_view_sql(con, known_at)
+        if body != current:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {body}")
+        return body
+
+    def records_view_sql(
+        self, con: duckdb.DuckDBPyConnection, known_at: datetime | None = None
+    ) -> str:
+        """The body of the ``records`` view: Parquet batches, inline records, active links."""
         files = self.committed_files(con, known_at)
         columns = ", ".join(RECORD_COLUMNS)
         if files:
@@ -163,7 +177,7 @@ class Workspace:
             body = f"{body} UNION ALL {inline}"
         if _has_links(con):
             body = with_links(body, known_at)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {body}")
+        return body
 
 
 def inline_records_sql(
