@@ -3,6 +3,23 @@
 PySpark is imported lazily: a machine without it gets an error naming the extra to install.
 Inputs are the workspace's committed Parquet batches (read by Spark itself) and the small catalog
 tables the plan reads (subjects, decisions, links), handed over as Arrow.
+
+One shuffle for the whole plan. Every step after the inputs works per subject, so the records
+are read once (only the columns the plan names) and exchanged once, hash-partitioned by
+``(subject_kind, subject_code)``; the subjects table travels in the same exchange (one union,
+split again after it), so both come out in the same partitions. That frame is cached, and so is
+every step: a cached frame keeps the partitioning of the plan that built it, and filters,
+projections, per-subject groupings, windows, unions and joins on the subject keep it too, so
+Spark adds no exchange later, whether it joins two per-subject tables by broadcast or merge.
+Everything keyed otherwise (requirements, kind map, measures, record decisions, links) is small
+and broadcast by an explicit hint, whatever Spark estimates its size to be. Adaptive execution
+stays on; the engine pins the two session settings the partitioning relies on.
+
+Caching every step, rather than writing bucketed tables or fusing steps, keeps the seam as it
+was (one SQL statement per step) and needs no warehouse. The price: every record crosses the
+exchange and the cache, where the old plan moved only the matched ones. A ruleset with kind
+prefixes adds one small exchange, by kind, of the distinct kinds seen. ``shuffle_report`` counts
+the exchanges of each materialised step from Spark's executed (final) plans.
 """
 
 from __future__ import annotations
@@ -11,6 +28,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+from sqlglot import exp
 
 from credence.engines.base import StepProgress
 from credence.errors import CredenceError
@@ -18,9 +36,25 @@ from credence.model import RECORD_COLUMNS
 from credence.rules.compile import Plan
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
-# The active link of each code-less row, as the DuckDB records view computes it (store/links.py).
+SUBJECT_KEYS = ("subject_kind", "subject_code")
+# Catalog tables keyed by subject: they travel with the records in the one exchange.
+BY_SUBJECT = frozenset({"subjects"})
+# Plan steps keyed otherwise (constants, and decisions by record id): broadcast where joined.
+SMALL_STEPS = frozenset({"cr_requirements", "cr_measures", "cr_kind_map", "cr_overrides"})
+# Settings the single shuffle relies on, applied to the engine's session.
+SESSION_SETTINGS = {
+    # adaptive execution may not re-cut the partitions of a cached step: later steps rely on them
+    "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning": "false",
+    # a join on (subject, more keys) may reuse partitions cut by the subject alone
+    "spark.sql.requireAllClusterKeysForCoPartition": "false",
+}
+INPUTS = "cr_inputs"  # the cached, exchanged union of the records and the subject-keyed tables
+_ORIGIN = "credence_origin"  # which input a row of the exchanged union came from
+
+# Each code-less row takes the subject of its active link (store/links.py), in one pass over the
+# records: the links are few and broadcast, rows that carry a code skip the join's condition.
 _LINKED_RECORDS = """
 WITH active AS (
   SELECT record_id, max_by(subject_kind, decided_at) AS subject_kind,
@@ -28,11 +62,8 @@ WITH active AS (
   FROM record_links_input
   WHERE decided_at <= current_timestamp() AND (undone_at IS NULL OR undone_at > current_timestamp())
   GROUP BY record_id)
-SELECT {columns} FROM raw_records WHERE subject_code IS NOT NULL
-UNION ALL SELECT {linked} FROM raw_records r JOIN active l ON l.record_id = r.record_id
-WHERE r.subject_code IS NULL
-UNION ALL SELECT {columns} FROM raw_records r LEFT ANTI JOIN active l ON l.record_id = r.record_id
-WHERE r.subject_code IS NULL
+SELECT /*+ BROADCAST(l) */ {columns}
+FROM raw_records r LEFT JOIN active l ON r.subject_code IS NULL AND l.record_id = r.record_id
 """
 
 
@@ -66,43 +97,64 @@ def local_session(master: str = "local[*]", memory: str = "4g") -> SparkSession:
 
 
 class SparkEngine:
-    """Runs plans on a Spark session; every step becomes a cached temporary view."""
+    """Runs plans on a Spark session; every step becomes a cached temporary view.
+
+    The session's settings in ``SESSION_SETTINGS`` are set on it, for every query it runs.
+    """
 
     name = "spark"
     dialect = "spark"
 
     def __init__(self, session: SparkSession) -> None:
         self.spark = session
+        for key, value in SESSION_SETTINGS.items():
+            session.conf.set(key, value)
+        self._records: DataFrame | None = None
+        self._by_subject: dict[str, DataFrame] = {}
 
     def register_records(self, files: list[str], links: pa.Table | None = None) -> None:
-        """``records`` over the Parquet batches, code-less rows resolved by their active links."""
+        """``records`` over the Parquet batches, code-less rows resolved by their active links.
+
+        Nothing is read yet: ``run_plan`` exchanges the columns its plan names, with the subjects.
+        """
         if files:
             raw = self.spark.read.parquet(*files).select(*RECORD_COLUMNS)
         else:
             raw = self.spark.createDataFrame([], self._record_schema())
-        raw.createOrReplaceTempView("raw_records")
         if links is None or links.num_rows == 0:
-            raw.createOrReplaceTempView("records")
+            self._records = raw
             return
+        raw.createOrReplaceTempView("raw_records")
         self.register_table("record_links_input", links)
-        columns = ", ".join(RECORD_COLUMNS)
-        linked = ", ".join(
-            f"l.{c}" if c in ("subject_kind", "subject_code") else f"r.{c}" for c in RECORD_COLUMNS
+        columns = ", ".join(
+            f"CASE WHEN l.record_id IS NULL THEN r.{c} ELSE l.{c} END AS {c}"
+            if c in SUBJECT_KEYS
+            else f"r.{c}"
+            for c in RECORD_COLUMNS
         )
-        query = _LINKED_RECORDS.format(columns=columns, linked=linked)
-        self.spark.sql(query).createOrReplaceTempView("records")
+        self._records = self.spark.sql(_LINKED_RECORDS.format(columns=columns))
 
     def register_table(self, name: str, table: pa.Table) -> None:
-        """A small catalog table (subjects, decisions) handed over from Arrow."""
-        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+        """A small catalog table (subjects, decisions) handed over from Arrow.
+
+        The subjects wait for the records' exchange; any other table is broadcast where it is
+        joined, and kept in one partition so a step grouping it needs no exchange either.
+        """
+        frame = self.spark.createDataFrame(table)
+        if name in BY_SUBJECT:
+            self._by_subject[name] = frame
+            return
+        _broadcast(frame.coalesce(1)).createOrReplaceTempView(name)
 
     def run_plan(self, plan: Plan, progress: StepProgress | None = None) -> None:
+        _release(self.spark, plan)
+        self._partition_inputs(record_columns(plan))
         for index, step in enumerate(plan.steps):
             if progress:
                 progress(step.name, index, len(plan.steps))
-            frame = self.spark.sql(step.sql(self.dialect)).cache()
-            frame.count()  # materialise once: later steps read it several times
-            frame.createOrReplaceTempView(step.name)
+            frame = _materialise(self.spark.sql(step.sql(self.dialect)))
+            view = _broadcast(frame) if step.name in SMALL_STEPS else frame
+            view.createOrReplaceTempView(step.name)
         if progress:
             progress("done", len(plan.steps), len(plan.steps))
 
@@ -114,6 +166,24 @@ class SparkEngine:
     def to_arrow(self, name: str) -> pa.Table:
         """A result table as Arrow, to be written into the workspace catalog."""
         return self.spark.table(name).toArrow()
+
+    def _partition_inputs(self, columns: list[str]) -> None:
+        """The one exchange: records and subject-keyed tables, together, by subject."""
+        from pyspark.sql import functions as f
+
+        if self._records is None:
+            self.register_records([])
+        assert self._records is not None
+        inputs = {"records": self._records.select(*columns), **self._by_subject}
+        tagged = [frame.withColumn(_ORIGIN, f.lit(name)) for name, frame in inputs.items()]
+        union = tagged[0]
+        for frame in tagged[1:]:
+            union = union.unionByName(frame, allowMissingColumns=True)
+        exchanged = _materialise(union.repartition(*SUBJECT_KEYS))
+        exchanged.createOrReplaceTempView(INPUTS)
+        for name, frame in inputs.items():
+            part = exchanged.where(f.col(_ORIGIN) == name).select(*frame.columns)
+            part.createOrReplaceTempView(name)
 
     def _record_schema(self) -> Any:
         from pyspark.sql.types import (
@@ -129,3 +199,102 @@ class SparkEngine:
         types = {"occurred_at": DateType(), "amount": DoubleType(), "row_number": LongType(),
                  "ingested_at": TimestampType()}  # fmt: skip
         return StructType([StructField(c, types.get(c, StringType())) for c in RECORD_COLUMNS])
+
+
+def record_columns(plan: Plan) -> list[str]:
+    """The record columns the plan names: only those are read and exchanged.
+
+    Names are collected from every step whatever table they qualify, which can only keep too
+    many; a ``SELECT *`` straight from ``records`` keeps them all.
+    """
+    named = {column.name for step in plan.steps for column in step.query.find_all(exp.Column)}
+    for select in (s for step in plan.steps for s in step.query.find_all(exp.Select)):
+        sources = [select.args.get("from_"), *select.args.get("joins", [])]
+        reads_records = any(
+            table.name == "records"
+            for source in sources
+            if source is not None
+            for table in source.find_all(exp.Table)
+        )
+        if reads_records and any(e.is_star for e in select.expressions):
+            return list(RECORD_COLUMNS)
+    return [c for c in RECORD_COLUMNS if c in named or c in SUBJECT_KEYS]
+
+
+def _broadcast(frame: DataFrame) -> DataFrame:
+    from pyspark.sql.functions import broadcast
+
+    return broadcast(frame)
+
+
+def _materialise(frame: DataFrame) -> DataFrame:
+    """Cache and compute once: later steps read it several times, partitioned as it was built."""
+    frame = frame.cache()
+    frame.count()
+    return frame
+
+
+def _materialised(plan: Plan) -> list[str]:
+    return [INPUTS, *(step.name for step in plan.steps)]
+
+
+def _release(session: SparkSession, plan: Plan) -> None:
+    """Drop what an earlier run of the plan's steps left cached in this session."""
+    for name in _materialised(plan):
+        if session.catalog.tableExists(name) and session.catalog.isCached(name):
+            session.catalog.uncacheTable(name)
+
+
+def shuffle_report(session: SparkSession, plan: Plan) -> list[tuple[str, int]]:
+    """(step name, shuffle exchanges) of the last run of ``plan`` in ``session``, inputs first.
+
+    The whole run shuffles once: the exchange of ``cr_inputs`` (records and subjects by subject).
+    """
+    return [(name, len(shuffles(session, name))) for name in _materialised(plan)]
+
+
+def shuffles(session: SparkSession, view: str) -> list[str]:
+    """The partitionings of the shuffle exchanges in the plan that materialised a cached view.
+
+    Read from Spark's executed plan (the final one under adaptive execution); exchanges feeding a
+    broadcast, and the plans of other cached views it reads, are not counted.
+    """
+    plan = session.table(view)._jdf.queryExecution().executedPlan()
+    found = _find(plan, "InMemoryTableScan")
+    if found is None:
+        raise CredenceError(f"{view} is not a materialised step of the last Spark run")
+    out: list[str] = []
+    _collect_shuffles(found.relation().cachedPlan(), out)
+    return out
+
+
+def _children(node: Any) -> list[Any]:
+    name = node.nodeName()
+    if name == "AdaptiveSparkPlan":
+        return [node.executedPlan()]
+    if name.endswith("QueryStage") and name != "TableCacheQueryStage":
+        return [node.plan()]
+    if name == "ReusedExchange":  # its shuffle ran once, where it was first planned
+        return []
+    kids = node.children()
+    return [kids.apply(i) for i in range(kids.size())]
+
+
+def _find(node: Any, name: str) -> Any:
+    if node.nodeName() == name:
+        return node
+    for child in _children(node):
+        found = _find(child, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _collect_shuffles(node: Any, out: list[str]) -> None:
+    name = node.nodeName()
+    if name in ("BroadcastExchange", "InMemoryTableScan", "TableCacheQueryStage"):
+        return
+    if name == "Exchange":
+        out.append(node.outputPartitioning().toString())
+    for child in _children(node):
+        _collect_shuffles(child, out)
