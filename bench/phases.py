@@ -60,15 +60,23 @@ def score(ws_root: Path, end: str) -> dict[str, Any]:
 
 
 def spark_score(ws_root: Path, end: str) -> dict[str, Any]:
-    """The same rescore on Spark (local[2]): the plan printed in Spark SQL, results brought back."""
+    """The same rescore on Spark (local[2]): the plan printed in Spark SQL, results brought back,
+    and the count of shuffles each step of that run made (read from Spark's executed plans)."""
+    from credence.engines.spark_engine import local_session, shuffle_report
+    from credence.rules.compile import compile_plan
+
+    ruleset = load_ruleset(default_ruleset_path(BENCH_RULESET))
+    day = date.fromisoformat(end)
     run = score_workspace(
-        Workspace.open(ws_root),
-        load_ruleset(default_ruleset_path(BENCH_RULESET)),
-        date.fromisoformat(end),
-        engine="spark",
-        spark_master="local[2]",
+        Workspace.open(ws_root), ruleset, day, engine="spark", spark_master="local[2]"
     )
-    return {"subjects": run.subjects, "lines": run.lines, "digest": run.results_digest}
+    steps = shuffle_report(local_session("local[2]"), compile_plan(ruleset, day))
+    return {
+        "subjects": run.subjects,
+        "lines": run.lines,
+        "digest": run.results_digest,
+        "shuffles": sum(count for _, count in steps),
+    }
 
 
 def floor(ws_root: Path, end: str) -> dict[str, Any]:

@@ -229,6 +229,11 @@ def _scaling(results: list[dict[str, Any]]) -> list[str]:
         sizes = ", ".join(f"{n:,}" for n in same) or "none"
         lines += ["", f"Spark's results digest equals DuckDB's at: {sizes} records (the "
                   "differential test compares them table by table)."]  # fmt: skip
+        counted = [r for r in compared if "shuffles" in r["spark"]]
+        if counted:
+            lines += ["", "Shuffles in the whole Spark job (exchanges read from its executed "
+                      "plans): " + ", ".join(f"{r['spark']['shuffles']} at {r['records']:,} "
+                                             "records" for r in counted) + "."]  # fmt: skip
     if "spark" in best:
         rate = best["spark"]
         window = NIGHT_HOURS * 3600
