@@ -25,6 +25,11 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="table for people, json for machines.")
 ]
@@ -53,6 +58,21 @@ RejectOption = Annotated[
         help="Reject a pair: never link the row to the subject (a link between them is undone).",
     ),
 ]  # fmt: skip
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        "--engine",
+        help="Where Splink runs: duckdb (embedded) or spark. Spark runs the same blocking, "
+        "comparisons and EM training (when no model is stored for the config) and scores the "
+        "pairs; it stores and reuses the same models as DuckDB and gives the same links and "
+        "review pairs (where training samples pairs, on large sources, each engine draws its "
+        "own sample: reuse a stored model for identical links). Normalising, deciding and "
+        "writing links run here either way.",
+    ),
+]
+SparkMasterOption = Annotated[
+    str, typer.Option("--spark-master", help="Spark master URL for --engine spark.")
+]
 ReasonOption = Annotated[
     str | None, typer.Option("--reason", show_default=False, help="Why (kept with the decision).")
 ]
@@ -82,7 +102,7 @@ def _render_resolve(report: ResolveReport, workspace: Path) -> None:
             console.print(f"  {s.source}: model {s.model_id}, {how}", style="dim")
     console.print(
         f"{report.duplicates:,} copies of records held at two levels voided (counted once); "
-        f"{report.seconds:.1f} s."
+        f"{report.seconds:.1f} s on {report.engine}."
     )
     if any(s.review for s in report.sources):
         console.print(f"Pairs wait for a person: credence review -w {workspace}")
@@ -97,15 +117,20 @@ def resolve(
         bool, typer.Option("--retrain", help="Train again instead of reusing stored models.")
     ] = False,
     output: FormatOption = OutputFormat.table,
+    engine: EngineOption = Engine.duckdb,
+    spark_master: SparkMasterOption = "local[*]",
 ) -> None:
     """Link rows without a valid code to subjects of the registry (or queue them for review)."""
     ws = open_workspace(workspace)
     configs = load_configs(config or [])
     if output is OutputFormat.json:
-        print_json(resolve_workspace(ws, configs, registry, retrain).to_dict())
+        found = resolve_workspace(ws, configs, registry, retrain, engine=engine.value,
+                                  spark_master=spark_master)  # fmt: skip
+        print_json(found.to_dict())
         return
     with console.status("resolving") as status:
-        report = resolve_workspace(ws, configs, registry, retrain, progress=status.update)
+        report = resolve_workspace(ws, configs, registry, retrain, progress=status.update,
+                                   engine=engine.value, spark_master=spark_master)  # fmt: skip
     _render_resolve(report, ws.root)
 
 

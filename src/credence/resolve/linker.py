@@ -1,6 +1,7 @@
 """The Splink model: blocking rules and comparisons from a config, trained by EM, scored pairs.
 
-Each session runs on its own in-memory DuckDB (Splink's scratch tables never reach the catalog).
+Each session runs in a scratch of its own (``backends``: an in-memory DuckDB by default, or a
+Spark session), so Splink's scratch tables never reach the catalog.
 Training estimates u by random sampling and then m by EM, once per training rule, skipping a
 rule that blocks too few pairs to learn from (the comparisons keep their prior m). The trained
 model is Splink's JSON, stored in the workspace and reused until the config changes.
@@ -15,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from credence.errors import CredenceError
+from credence.resolve.backends import Backend, DuckDBBackend
 from credence.resolve.comparisons import comparison
 from credence.resolve.config import LinkConfig
 from credence.resolve.features import DATASET, DATASETS, ID, KIND, MAIN
@@ -84,6 +86,19 @@ def _floor_u(model: dict[str, Any], pairs: float) -> dict[str, Any]:
     return model
 
 
+def pairs_blocked(left: pa.Table, right: pa.Table, columns: list[str]) -> int:
+    """How many pairs equal ``columns`` join (a null joins nothing), counted from the keys'
+    group sizes here, whatever engine runs Splink: it only decides whether EM runs."""
+    counts = [
+        side.select(columns).group_by(columns).aggregate([([], "count_all")])
+        for side in (left, right)
+    ]
+    joined = counts[0].join(counts[1], keys=columns, join_type="inner",
+                            left_suffix="_l", right_suffix="_r")  # fmt: skip
+    products = pc.multiply(joined.column("count_all_l"), joined.column("count_all_r"))
+    return int(pc.sum(products).as_py() or 0)
+
+
 @dataclass
 class Training:
     """What training did: u from how many pairs, EM on which rules, which were skipped."""
@@ -94,7 +109,10 @@ class Training:
 
 
 class LinkSession:
-    """Both sides of one linkage in a scratch DuckDB, with a Splink linker over them."""
+    """Both sides of one linkage in a scratch of a backend, with a Splink linker over them.
+
+    The settings and any stored model are DuckDB SQL; the scratch translates them for its
+    engine, and ``model`` hands the trained model back in DuckDB SQL, whichever engine ran."""
 
     def __init__(
         self,
@@ -104,37 +122,41 @@ class LinkSession:
         model: dict[str, Any] | None = None,
         temp_dir: Path | None = None,
         memory_limit: str = "4GB",
+        backend: Backend | None = None,
     ) -> None:
-        from splink import DuckDBAPI, Linker
+        from splink import Linker
 
         if left.num_rows == 0 or right.num_rows == 0:
             raise CredenceError("nothing to link: one side has no rows")
         self.config = config
         self.same_kind = KIND in left.column_names and KIND in right.column_names
-        self.con = duckdb.connect()
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute("SET preserve_insertion_order = false")
-        if temp_dir is not None:
-            temp_dir.mkdir(parents=True, exist_ok=True)
-            self.con.execute(f"SET temp_directory = '{temp_dir.as_posix()}'")
+        self.backend = backend or DuckDBBackend(memory_limit, temp_dir)
         self.left_rows, self.right_rows = left.num_rows, right.num_rows
-        self.right = right
-        self.con.register("left_keys", left)
-        self.con.register("right_keys", right)
-        db = DuckDBAPI(self.con)
-        self.frames = [
-            db.register("left_keys", table_name=DATASETS["left"]),
-            db.register("right_keys", table_name=DATASETS["right"]),
-        ]
+        self.left, self.right = left, right
         self.prior = prior_for(config, left.num_rows, right.num_rows)
-        settings: Any = settings_for(config, self.same_kind, self.prior)
-        if model is not None:
-            settings = dict(model, probability_two_random_records_match=self.prior)
-        with _quiet_splink():
-            self.linker = Linker(self.frames, settings, log_level=None)
+        self.scratch = self.backend.scratch()
+        try:
+            self.frames = [
+                self.scratch.register("left_keys", left, DATASETS["left"]),
+                self.scratch.register("right_keys", right, DATASETS["right"]),
+            ]
+            self.canonical = self._settings() if model is None else dict(
+                model, probability_two_random_records_match=self.prior
+            )  # fmt: skip
+            with _quiet_splink():
+                self.linker = Linker(self.frames, self.scratch.model_in(self.canonical),
+                                     log_level=None)  # fmt: skip
+        except BaseException:
+            self.scratch.close()
+            raise
+
+    def _settings(self) -> dict[str, Any]:
+        """The untrained settings of the config, as DuckDB reads them."""
+        settings = settings_for(self.config, self.same_kind, self.prior)
+        return dict(settings.create_settings_dict("duckdb"))
 
     def close(self) -> None:
-        self.con.close()
+        self.scratch.close()
 
     def __enter__(self) -> LinkSession:
         return self
@@ -147,37 +169,31 @@ class LinkSession:
         columns = [k + MAIN if k in lists else k for k in keys]
         if self.same_kind:
             columns.append(KIND)
-        on = " AND ".join(f'l."{c}" = r."{c}"' for c in columns)
-        found = self.con.execute(
-            f"SELECT count(*) FROM left_keys l JOIN right_keys r ON {on}"
-        ).fetchall()
-        return int(found[0][0])
+        return pairs_blocked(self.left, self.right, columns)
 
     def _u_from_right(self) -> dict[str, Any]:
         """A model whose u come from pairs of distinct right-side subjects (the two halves of
         the side, so no subject meets itself): every such pair is a non-match."""
-        from splink import DuckDBAPI, Linker
+        from splink import Linker
 
         t = self.config.training
         half = self.right.num_rows // 2
-        con = duckdb.connect()
+        scratch = self.backend.scratch()
         try:
-            db = DuckDBAPI(con)
             frames = []
             for name, part in ((DATASETS["left"], self.right.slice(0, half)),
                                (DATASETS["right"], self.right.slice(half))):  # fmt: skip
                 column = pa.array([name] * part.num_rows, pa.string())
                 part = part.set_column(part.schema.get_field_index(DATASET), DATASET, column)
-                frames.append(db.register(part, table_name=name))
-            linker = Linker(frames, settings_for(self.config, self.same_kind, self.prior),
-                            log_level=None)  # fmt: skip
+                frames.append(scratch.register(f"{name}_half", part, name))
+            linker = Linker(frames, scratch.model_in(self._settings()), log_level=None)
             pairs = min(t.u_pairs, float(half) * (self.right.num_rows - half))
             linker.training.estimate_u_using_random_sampling(
                 max_pairs=pairs, seed=t.seed, min_count_per_level=None, num_chunks=1
             )
             return _floor_u(dict(linker.misc.save_model_to_json()), pairs)
         finally:
-            con.close()
+            scratch.close()
 
     def train(self, u_from_right: bool = False) -> Training:
         """u by random sampling (of left-right pairs, or with ``u_from_right`` of pairs of
@@ -217,8 +233,8 @@ class LinkSession:
         return report
 
     def model(self) -> dict[str, Any]:
-        """The trained model as Splink's JSON-ready dict."""
-        return dict(self.linker.misc.save_model_to_json())
+        """The trained model as Splink's JSON-ready dict, its SQL in DuckDB's dialect."""
+        return self.scratch.model_out(dict(self.linker.misc.save_model_to_json()), self.canonical)
 
     def predict(self, floor: float) -> pa.Table:
         """Scored pairs at or above ``floor``: left id, right id, probability, match weight."""
@@ -232,6 +248,6 @@ class LinkSession:
             f"CASE WHEN {DATASET}_l = '{left}' THEN {ID}_r ELSE {ID}_l END AS right_id, "
             f"match_probability AS probability, match_weight FROM {scored.physical_name}"
         )
-        table = self.con.sql(query).to_arrow_table()
+        table = self.scratch.query(query)
         scored.drop_table_from_database_and_remove_from_cache()
         return table

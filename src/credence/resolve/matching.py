@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from credence.resolve.backends import Backend
 from credence.resolve.config import LinkConfig
 from credence.resolve.decide import FLOOR, Decision, decide
 from credence.resolve.features import Normaliser, side_table
@@ -66,9 +67,11 @@ def match_rows(
     model: dict[str, Any] | None = None,
     norm: Normaliser | None = None,
     temp_dir: Path | None = None,
+    backend: Backend | None = None,
 ) -> Matched:
     """Rows (``record_id``, ``subject_kind``, hint columns) against registry subjects (the
-    registry's columns): train unless given a model, score, decide."""
+    registry's columns): train unless given a model, score (on ``backend``: DuckDB unless
+    given), decide."""
     phases: dict[str, float] = {}
     clock = Clock(phases)
     norm = norm or Normaliser()
@@ -82,7 +85,7 @@ def match_rows(
     )  # fmt: skip
     clock.lap("normalise")
     training = None
-    with LinkSession(config, left, right, model, temp_dir=temp_dir) as session:
+    with LinkSession(config, left, right, model, temp_dir=temp_dir, backend=backend) as session:
         if model is None:
             training = session.train(u_from_right=True)
             model = session.model()

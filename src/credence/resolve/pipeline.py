@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from credence.errors import CredenceError, Problem
+from credence.resolve.backends import ENGINES, Backend, backend_for
 from credence.resolve.config import LinkConfig, ResolveConfigError, load_config, parse_config
 from credence.resolve.duplicates import find_copies, void_copies
 from credence.resolve.features import Normaliser
@@ -64,6 +65,7 @@ class ResolveReport:
     sources: list[SourceOutcome] = field(default_factory=list)
     duplicates: int = 0
     seconds: float = 0.0
+    engine: str = "duckdb"  # where Splink ran
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -182,6 +184,7 @@ def resolve_source(
     refused: set[tuple[str, str]],
     norm: Normaliser,
     retrain: bool = False,
+    backend: Backend | None = None,
 ) -> SourceOutcome:
     """Link, queue or leave each code-less row of one source; return what was done."""
     started = time.perf_counter()
@@ -194,7 +197,7 @@ def resolve_source(
         return outcome
     stored = None if retrain else _stored_model(con, config)
     matched = match_rows(config, rows, registry, refused, stored[1] if stored else None, norm,
-                         ws.temp_dir / "resolve")  # fmt: skip
+                         ws.temp_dir / "resolve", backend)  # fmt: skip
     if matched.training is not None:
         outcome.trained, outcome.em_rules = True, matched.training.em_rules
         model_id = _store_model(con, config, matched.model, rows.num_rows, registry.num_rows,
@@ -218,9 +221,18 @@ def resolve_workspace(
     registry: Path | None = None,
     retrain: bool = False,
     progress: Progress | None = None,
+    engine: str = "duckdb",
+    spark_master: str = "local[*]",
 ) -> ResolveReport:
-    """Resolve every source that has a config (given now, or stored by an earlier run)."""
+    """Resolve every source that has a config (given now, or stored by an earlier run).
+
+    ``engine`` is where Splink runs: ``duckdb`` (embedded, the default) or ``spark`` (the same
+    comparisons, blocking, training and stored models on Spark, giving the same links);
+    everything else runs here, the same either way. Spark starts on ``spark_master`` unless
+    this process already runs a Spark session, which is then used and left running."""
     say = progress or (lambda what: None)
+    if engine not in ENGINES:
+        raise CredenceError(f"unknown engine {engine!r}: choose {' or '.join(ENGINES)}")
     started = time.perf_counter()
     con = ws.connect()
     try:
@@ -236,12 +248,18 @@ def resolve_workspace(
         report = ResolveReport(registry=registry_size(con))
         if report.registry == 0:
             raise CredenceError("the subject registry is empty: give --registry FILE")
+        if engine != "duckdb":
+            say(f"starting {engine} ({spark_master})")
+        backend = backend_for(engine, spark_master, ws.temp_dir / "resolve")
+        report.engine = backend.name
         refused = refused_pairs(con)
         close_linked(con)
         norm = Normaliser()
         for config in known:
             say(f"resolving {config.key}")
-            report.sources.append(resolve_source(ws, con, config, refused, norm, retrain))
+            report.sources.append(
+                resolve_source(ws, con, config, refused, norm, retrain, backend)
+            )
         ws.refresh_records_view(con)
         say("looking for copies held at two levels")
         report.duplicates = void_copies(con, find_copies(con))
