@@ -149,7 +149,7 @@ class SparkEngine:
 
     def run_plan(self, plan: Plan, progress: StepProgress | None = None) -> None:
         _release(self.spark, plan)
-        self._partition_inputs(record_columns(plan))
+        self._partition_inputs(record_columns(plan), plan)
         for index, step in enumerate(plan.steps):
             if progress:
                 progress(step.name, index, len(plan.steps))
@@ -168,14 +168,24 @@ class SparkEngine:
         """A result table as Arrow, to be written into the workspace catalog."""
         return self.spark.table(name).toArrow()
 
-    def _partition_inputs(self, columns: list[str]) -> None:
-        """The one exchange: records and subject-keyed tables, together, by subject."""
+    def _partition_inputs(self, columns: list[str], plan: Plan) -> None:
+        """The one exchange: records and subject-keyed tables, together, by subject.
+
+        Records of kinds no step can read (no requirement names them, nor consent) are dropped
+        before the exchange, so only the records that can count cross the network.
+        """
         from pyspark.sql import functions as f
 
         if self._records is None:
             self.register_records([])
         assert self._records is not None
-        inputs = {"records": self._records.select(*columns), **self._by_subject}
+        records = self._records.select(*columns)
+        if plan.record_kinds is not None:
+            wanted = f.col("kind").isin(sorted(plan.record_kinds))
+            for prefix in plan.record_kind_prefixes:
+                wanted = wanted | f.col("kind").startswith(prefix)
+            records = records.where(wanted)
+        inputs = {"records": records, **self._by_subject}
         tagged = [frame.withColumn(_ORIGIN, f.lit(name)) for name, frame in inputs.items()]
         union = tagged[0]
         for frame in tagged[1:]:

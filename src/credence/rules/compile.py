@@ -52,6 +52,10 @@ class Plan:
     version: str
     as_of: date
     steps: tuple[Step, ...]
+    # The record kinds any step can read (consent, and what a requirement names), exact and by
+    # prefix; None when unknown. An engine may drop every other record before it moves data.
+    record_kinds: frozenset[str] | None = None
+    record_kind_prefixes: tuple[str, ...] = ()
 
     def sql(self, dialect: str = "duckdb") -> list[tuple[str, str]]:
         """(table name, SELECT statement) in execution order."""
@@ -326,4 +330,15 @@ def compile_plan(ruleset: Ruleset, as_of: date) -> Plan:
     steps.append(
         Step("subject_measures", sqlglot.parse_one(skeleton.MEASURES, read=TEMPLATE_DIALECT), False)
     )
-    return Plan(ruleset.ruleset, ruleset.version, as_of, tuple(steps))
+    exact: set[str] = {CONSENT_GRANTED, CONSENT_WITHDRAWN}
+    prefixes: set[str] = set()
+    for _, req in ruleset.requirements():
+        kinds = req.when.kind.exact()
+        if kinds is None:
+            prefixes.add(req.when.kind.prefix or "")
+        else:
+            exact |= kinds
+    return Plan(
+        ruleset.ruleset, ruleset.version, as_of, tuple(steps), frozenset(exact),
+        tuple(sorted(prefixes)),
+    )  # fmt: skip
