@@ -13,23 +13,9 @@ from credence.demo import run_demo
 from credence.ingest import ingest_file, load_mapping, pipeline
 from credence.store import Workspace
 from credence.store.record_index import ID_INDEX, ROW_GROUP_ROWS, parts_of, subject_records
+from tests.test_inline_records import FIRM, MAPPING
 
 DAY = date(2026, 6, 30)
-MAPPING = """
-source: late-court
-level: city
-stream: judicial
-category: court_judgment
-consent_required: false
-subject_kind: {column: kind, values: {ORG: organization, PER: person}}
-fields:
-  record_key: case
-  subject_code: code
-  kind: {column: event, values: {UNF: court.judgment.unfulfilled}}
-  occurred_at: day
-attributes: {}
-kinds: [court.judgment.unfulfilled]
-"""
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +96,8 @@ def test_a_batch_without_an_id_index_gets_one_and_repeats_are_still_caught(
     mapping = load_mapping(tmp_path / "late.yaml")
     first = tmp_path / "first.csv"
     first.write_text(
-        "case,kind,code,event,day\nA1,ORG,913101108PBRNYTPLU,UNF,2026-01-02\n"
-        "A2,ORG,913101108PBRNYTPLU,UNF,2026-02-03\n",
+        f"case,kind,code,event,day\nA1,ORG,{FIRM},UNF,2026-01-02\n"
+        f"A2,ORG,{FIRM},UNF,2026-02-03\n",
         encoding="utf-8",
     )
     assert ingest_file(ws, first, mapping).loaded == 2
@@ -119,8 +105,8 @@ def test_a_batch_without_an_id_index_gets_one_and_repeats_are_still_caught(
     shutil.rmtree(batch_dir / ID_INDEX.parent)  # as a workspace from before the index was kept
     again = tmp_path / "again.csv"
     again.write_text(
-        "case,kind,code,event,day\nA2,ORG,913101108PBRNYTPLU,UNF,2026-02-03\n"
-        "A3,ORG,913101108PBRNYTPLU,UNF,2026-03-04\n",
+        f"case,kind,code,event,day\nA2,ORG,{FIRM},UNF,2026-02-03\n"
+        f"A3,ORG,{FIRM},UNF,2026-03-04\n",
         encoding="utf-8",
     )
     report = ingest_file(ws, again, mapping)
@@ -128,7 +114,7 @@ def test_a_batch_without_an_id_index_gets_one_and_repeats_are_still_caught(
     assert (batch_dir / ID_INDEX).is_file()
     con = ws.connect(read_only=True)
     try:
-        found = subject_records(ws, con, "organization", "913101108PBRNYTPLU")
+        found = subject_records(ws, con, "organization", FIRM)
     finally:
         con.close()
     assert sorted(r["occurred_at"].isoformat() for r in found) == [
