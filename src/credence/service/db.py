@@ -63,7 +63,7 @@ class Database:
         self.ws = ws
         self._base = connect(ws)
         ensure_service_tables(self._base)
-        refresh_names(self._base, ws.root)
+        refresh_names(self._base, ws)
         self._idle: list[_Cursor] = []
         self._generation = 0
         self._pool_lock = threading.Lock()
@@ -110,7 +110,7 @@ class Database:
             with self._pool_lock:
                 self._generation += 1  # the cursor below brings its view up to date
             with self.read() as con:
-                refresh_names(con, self.ws.root)
+                refresh_names(con, self.ws)
             with self._pool_lock:
                 self._generation += 1  # and nothing cached while the names moved survives
 

@@ -8,11 +8,9 @@ build), which keeps "one new record to an updated score" off a scan of every rec
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
-from credence.store.workspace import INLINE_PATH
+from credence.store.workspace import INLINE_PATH, Workspace, lit, parquet_scan
 
 NAMES_DDL = (
     """CREATE TABLE IF NOT EXISTS subject_names (
@@ -43,10 +41,10 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
-def refresh_names(con: duckdb.DuckDBPyConnection, root: Path | None = None) -> bool:
+def refresh_names(con: duckdb.DuckDBPyConnection, ws: Workspace | None = None) -> bool:
     """Bring the names up to date with the committed batches; True when anything was read.
 
-    With the workspace ``root``, batches committed since the last build are merged in from their
+    With the workspace ``ws``, batches committed since the last build are merged in from their
     own files; without it (or with no earlier build) the names are rebuilt from ``records``, which
     ``con`` must see over every committed batch.
     """
@@ -55,7 +53,7 @@ def refresh_names(con: duckdb.DuckDBPyConnection, root: Path | None = None) -> b
     built = con.execute("SELECT batches, last_commit FROM subject_names_state").fetchone()
     if built is not None and current is not None and tuple(built) == tuple(current):
         return False
-    scan = _records_since(con, root, built) if root is not None else None
+    scan = _records_since(con, ws, built) if ws is not None else None
     con.execute("BEGIN TRANSACTION")
     try:
         if scan is None:
@@ -78,7 +76,7 @@ def refresh_names(con: duckdb.DuckDBPyConnection, root: Path | None = None) -> b
 
 
 def _records_since(
-    con: duckdb.DuckDBPyConnection, root: Path, built: tuple[object, ...] | None
+    con: duckdb.DuckDBPyConnection, ws: Workspace, built: tuple[object, ...] | None
 ) -> str | None:
     """SQL for the records of batches committed after the last build, or None when a rebuild is
     needed (no build yet, or the batch count does not add up)."""
@@ -93,16 +91,10 @@ def _records_since(
         return None
     columns = "subject_kind, subject_code, hints, occurred_at"
     scans = [f"SELECT {columns} FROM inline_records WHERE false"]
-    files = sorted(
-        p.as_posix()
-        for _, path in since
-        if path != INLINE_PATH
-        for p in (root / path).glob("*.parquet")
-    )
+    files = [f for _, path in since if path != INLINE_PATH for f in ws.parts_of(path)]
     if files:
-        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        scans.append(f"SELECT {columns} FROM read_parquet([{listing}], hive_partitioning = false)")
-    inline = ["'" + str(b).replace("'", "''") + "'" for b, path in since if path == INLINE_PATH]
+        scans.append(f"SELECT {columns} FROM {parquet_scan(files)}")
+    inline = [lit(str(b)) for b, path in since if path == INLINE_PATH]
     if inline:
         scans.append(
             f"SELECT {columns} FROM inline_records WHERE batch_id IN ({', '.join(inline)})"

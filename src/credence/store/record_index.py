@@ -21,18 +21,19 @@ import duckdb
 from credence.model import RECORD_COLUMNS
 from credence.store.links import ACTIVE_LINKS
 from credence.store.rows import dict_rows
-from credence.store.workspace import INLINE_PATH, Workspace, inline_records_sql
+from credence.store.workspace import (
+    INLINE_PATH,
+    Workspace,
+    inline_records_sql,
+    lit,
+    parquet_scan,
+)
 
 ID_INDEX = Path("index") / "ids.parquet"
 # Small row groups keep a point lookup to a few thousand rows decoded; 16k rows of records is
 # about 1 MB, and a 4M-row part then has ~250 row groups of statistics in its footer.
 ROW_GROUP_ROWS = 16_384
 SUBJECT_ORDER = "subject_kind, subject_code, record_id"
-
-
-def lit(value: str) -> str:
-    """A DuckDB string literal (quotes doubled)."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def parts_of(batch_dir: Path) -> list[str]:
@@ -46,8 +47,7 @@ def write_id_index(con: duckdb.DuckDBPyConnection, batch_dir: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     parts = parts_of(batch_dir)
     if parts:
-        listing = ", ".join(lit(p) for p in parts)
-        body = f"SELECT record_id FROM read_parquet([{listing}], hive_partitioning = false)"
+        body = f"SELECT record_id FROM {parquet_scan(parts)}"
     else:
         body = "SELECT CAST(NULL AS VARCHAR) AS record_id WHERE false"
     temporary = target.with_suffix(f".{os.getpid()}.tmp")
@@ -80,10 +80,7 @@ def known_ids_relation(ws: Workspace, con: duckdb.DuckDBPyConnection) -> str:
     parts = ["(SELECT CAST(NULL AS VARCHAR) AS record_id WHERE false)"]
     files = id_index_files(ws, con)
     if files:
-        listing = ", ".join(lit(f) for f in files)
-        parts.append(
-            f"(SELECT record_id FROM read_parquet([{listing}], hive_partitioning = false))"
-        )
+        parts.append(f"(SELECT record_id FROM {parquet_scan(files)})")
     if inline_records_sql(con) is not None:
         parts.append("(SELECT record_id FROM inline_records)")
     return "(" + " UNION ALL ".join(parts) + ")"
@@ -148,8 +145,7 @@ def batch_subjects(
         f"SELECT DISTINCT path FROM batches WHERE batch_id IN ({marks})", batch_ids
     ).fetchall()
     scans = [
-        "SELECT subject_kind, subject_code FROM read_parquet("
-        f"[{', '.join(lit(f) for f in ws.parts_of(path))}], hive_partitioning = false)"
+        f"SELECT subject_kind, subject_code FROM {parquet_scan(ws.parts_of(path))}"
         for (path,) in paths
         if path != INLINE_PATH and ws.parts_of(path)
     ]
@@ -172,8 +168,7 @@ def _sources(ws: Workspace, con: duckdb.DuckDBPyConnection) -> list[str]:
     sources: list[str] = []
     files = ws.committed_files(con)
     if files:
-        listing = ", ".join(lit(f) for f in files)
-        sources.append(f"read_parquet([{listing}], hive_partitioning = false)")
+        sources.append(parquet_scan(files))
     if inline_records_sql(con) is not None:
         sources.append("inline_records")
     return sources

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from credence.store.workspace import INLINE_PATH, Workspace
+from credence.store.workspace import INLINE_PATH, Workspace, lit, parquet_scan
 
 # The same set computed straight from a ``records`` table (tests, and any engine without a catalog).
 SUBJECTS_FROM_RECORDS = (
@@ -46,13 +46,11 @@ def refresh_subject_index(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
 
 def _batch_relation(ws: Workspace, batch_id: str, path: str) -> str | None:
     if path == INLINE_PATH:
-        quoted = batch_id.replace("'", "''")
-        return f"(SELECT * FROM inline_records WHERE batch_id = '{quoted}')"
+        return f"(SELECT * FROM inline_records WHERE batch_id = {lit(batch_id)})"
     files = ws.parts_of(path)
     if not files:
         return None
-    listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-    return f"read_parquet([{listing}], hive_partitioning = false)"
+    return parquet_scan(files)
 
 
 def _index_batch(con: duckdb.DuckDBPyConnection, relation: str) -> None:

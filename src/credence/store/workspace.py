@@ -137,7 +137,7 @@ class Workspace:
             self.temp_dir.mkdir(parents=True, exist_ok=True)
             partial = snapshot.with_suffix(f".{os.getpid()}.tmp")
             con.execute(
-                f"COPY ({inline}) TO '{partial.as_posix().replace(chr(39), chr(39) * 2)}' "
+                f"COPY ({inline}) TO {lit(partial.as_posix())} "
                 "(FORMAT parquet)"
             )
             os.replace(partial, snapshot)
@@ -167,8 +167,7 @@ class Workspace:
         files = self.committed_files(con, known_at)
         columns = ", ".join(RECORD_COLUMNS)
         if files:
-            listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            body = f"SELECT {columns} FROM read_parquet([{listing}], hive_partitioning = false)"
+            body = f"SELECT {columns} FROM {parquet_scan(files)}"
         else:
             typed = ", ".join(f"CAST(NULL AS {RECORD_SQL_TYPES[c]}) AS {c}" for c in RECORD_COLUMNS)
             body = f"SELECT {typed} WHERE false"
@@ -178,6 +177,16 @@ class Workspace:
         if _has_links(con):
             body = with_links(body, known_at)
         return body
+
+
+def lit(value: str) -> str:
+    """A DuckDB string literal (quotes doubled): every path and id spliced into SQL here."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def parquet_scan(files: list[str]) -> str:
+    """SQL reading these record files (batch folders are named ``batch=...``: no hive columns)."""
+    return f"read_parquet([{', '.join(lit(f) for f in files)}], hive_partitioning = false)"
 
 
 def inline_records_sql(
