@@ -49,8 +49,6 @@ def rescore_subjects(
     footers; without it one is opened and closed here.
     """
     wanted = sorted(set(subjects))
-    started = time.perf_counter()
-    started_at = datetime.now(UTC)
     digest = ruleset_hash(ruleset)
     own = con is None
     db = ws.connect() if con is None else con
@@ -63,21 +61,9 @@ def rescore_subjects(
             return score_workspace(ws, ruleset, as_of)
         refresh_subject_index(ws, db)
         ensure_subject_indexes(db)
-        rows = {name: [] for name in _TABLES}  # type: dict[str, list[dict[str, Any]]]
-        for kind, code in wanted:
-            records = subject_records(ws, db, kind, code)
-            decisions = overrides_for(db, (r["record_id"] for r in records))
-            ex = explain(ruleset, kind, code, records, as_of, decisions)
-            for name, new in _rows_of(ex, ruleset).items():
-                rows[name].extend(new)
         db.execute("BEGIN TRANSACTION")
         try:
-            before = _swap(db, wanted, rows)
-            after = [_subject_digest(db, t, h, wanted)[0] for t, h in DIGEST_PARTS]
-            results = _fold(str(last.get("results_digest") or ""), before, after)
-            if results is None:
-                (results,) = db.execute(DIGEST_SQL).fetchone() or ("",)
-            run = _record_run(db, ruleset, digest, as_of, started, started_at, str(results))
+            run = rescore_in_transaction(ws, db, ruleset, as_of, wanted, last)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -86,6 +72,42 @@ def rescore_subjects(
     finally:
         if own:
             db.close()
+
+
+def rescore_in_transaction(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    ruleset: Ruleset,
+    as_of: date,
+    subjects: Iterable[Subject],
+    last: dict[str, Any],
+    explained: dict[Subject, Explanation] | None = None,
+) -> ScoreRun:
+    """Swap in the subjects' new rows and record the run, inside the caller's transaction.
+
+    ``last`` is the latest run, which must be of this ruleset and day; the subject index and
+    the results' subject indexes must be up to date (see ``rescore_subjects``). Each subject's
+    new explanation goes into ``explained`` when given (what the caller answers with).
+    """
+    wanted = sorted(set(subjects))
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    rows = {name: [] for name in _TABLES}  # type: dict[str, list[dict[str, Any]]]
+    for kind, code in wanted:
+        records = subject_records(ws, con, kind, code)
+        decisions = overrides_for(con, (r["record_id"] for r in records))
+        ex = explain(ruleset, kind, code, records, as_of, decisions)
+        if explained is not None:
+            explained[(kind, code)] = ex
+        for name, new in _rows_of(ex, ruleset).items():
+            rows[name].extend(new)
+    before = _swap(con, wanted, rows)
+    after = [parts for parts, _ in _subject_rows(con, DIGEST_PARTS, wanted).values()]
+    results = _fold(str(last.get("results_digest") or ""), before, after)
+    if results is None:
+        (results,) = con.execute(DIGEST_SQL).fetchone() or ("",)
+    digest = str(last["ruleset_hash"])
+    return _record_run(con, ruleset, digest, as_of, started, started_at, str(results))
 
 
 def rescore_batches(ws: Workspace, batch_ids: list[str]) -> tuple[ScoreRun | None, int]:
@@ -130,22 +152,30 @@ def ensure_subject_indexes(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE INDEX IF NOT EXISTS {name}_by_subject ON {name} (subject_code)")
 
 
-def _subject_digest(
-    con: duckdb.DuckDBPyConnection, table: str, row_hash: str, subjects: list[Subject]
-) -> tuple[tuple[int, int], list[int]]:
-    """The subjects' rows in a results table, found through its subject index: (how many and
-    the XOR of their digest hashes, their row ids)."""
-    count = xor = 0
-    rowids: list[int] = []
+def _subject_rows(
+    con: duckdb.DuckDBPyConnection, tables: Iterable[tuple[str, str]], subjects: list[Subject]
+) -> dict[str, tuple[tuple[int, int], list[int]]]:
+    """The subjects' rows in each results table (name, digest hash expression), found through
+    the subject indexes in one query per subject: per table, (how many and the XOR of their
+    digest hashes, their row ids)."""
+    named = list(tables)
+    found: dict[str, tuple[tuple[int, int], list[int]]] = {}
+    counts = {name: [0, 0] for name, _ in named}
+    rowids: dict[str, list[int]] = {name: [] for name, _ in named}
+    query = " UNION ALL ".join(
+        f"SELECT '{name}' AS t, rowid, subject_kind, ({row_hash})::UBIGINT AS h FROM {name} "
+        "WHERE subject_code = $code"
+        for name, row_hash in named
+    )
     for kind, code in subjects:
-        for rowid, row_kind, value in con.execute(
-            f"SELECT rowid, subject_kind, {row_hash} FROM {table} WHERE subject_code = ?", [code]
-        ).fetchall():
+        for table, rowid, row_kind, value in con.execute(query, {"code": code}).fetchall():
             if row_kind == kind:
-                count += 1
-                xor ^= int(value or 0)
-                rowids.append(int(rowid))
-    return (count, xor), rowids
+                counts[table][0] += 1
+                counts[table][1] ^= int(value or 0)
+                rowids[table].append(int(rowid))
+    for name, _ in named:
+        found[name] = ((counts[name][0], counts[name][1]), rowids[name])
+    return found
 
 
 def _fold(previous: str, before: list[tuple[int, int]], after: list[tuple[int, int]]) -> str | None:
@@ -212,21 +242,21 @@ def _swap(
     """Delete the subjects' old rows and insert the new ones (inside the caller's transaction);
     return the old rows' digest part of each digest table."""
     hashes = dict(DIGEST_PARTS)
-    before: dict[str, tuple[int, int]] = {}
+    old = _subject_rows(con, ((name, hashes.get(name, "0")) for name in _TABLES), subjects)
     for name in _TABLES:
-        part, old = _subject_digest(con, name, hashes.get(name, "0"), subjects)
-        before[name] = part
-        if old:
-            marks = ", ".join("?" for _ in old)
-            con.execute(f"DELETE FROM {name} WHERE rowid IN ({marks})", old)
+        rowids = old[name][1]
+        if rowids:
+            marks = ", ".join("?" for _ in rowids)
+            con.execute(f"DELETE FROM {name} WHERE rowid IN ({marks})", rowids)
         if rows[name]:
             columns = list(rows[name][0])  # the plan's columns, as _rows_of names them
-            marks = ", ".join("?" for _ in columns)
-            con.executemany(
-                f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
-                [[row.get(c) for c in columns] for row in rows[name]],
+            one = "(" + ", ".join("?" for _ in columns) + ")"
+            con.execute(
+                f"INSERT INTO {name} ({', '.join(columns)}) "
+                f"VALUES {', '.join(one for _ in rows[name])}",
+                [row.get(c) for row in rows[name] for c in columns],
             )
-    return [before[table] for table, _ in DIGEST_PARTS]
+    return [old[table][0] for table, _ in DIGEST_PARTS]
 
 
 def _record_run(
@@ -238,11 +268,10 @@ def _record_run(
     started_at: datetime,
     results: str,
 ) -> ScoreRun:
-    (subjects, scored), (lines,) = (
-        con.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE scored) FROM scores").fetchone()
-        or (0, 0),
-        con.execute("SELECT COUNT(*) FROM score_lines").fetchone() or (0,),
-    )
+    # The folded digest already counts the rows of scores and score_lines.
+    counts = dict(zip((t for t, _ in DIGEST_PARTS), results.split("/"), strict=False))
+    subjects, lines = (int(counts[t].partition(":")[0]) for t in ("scores", "score_lines"))
+    (scored,) = con.execute("SELECT COUNT(*) FROM scores WHERE scored").fetchone() or (0,)
     run = ScoreRun(
         run_id=uuid.uuid4().hex[:12], as_of=as_of, ruleset=ruleset.ruleset,
         version=ruleset.version, ruleset_hash=digest, subjects=int(subjects),

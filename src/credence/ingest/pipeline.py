@@ -97,7 +97,7 @@ def ingest_file(
     path = Path(path)
     digest = fingerprint(path)
     source_file = open_source(path, digest.lines)
-    _check_columns(source_file, mapping)
+    check_columns(source_file, mapping)
     batch_id = batch_id_for(mapping.source, digest.sha256)
     report = IngestReport(mapping.source, str(path), batch_id)
     db = ws.connect() if con is None else con
@@ -114,7 +114,7 @@ def ingest_file(
     return report
 
 
-def _check_columns(source: SourceFile, mapping: SourceMapping) -> None:
+def check_columns(source: SourceFile, mapping: SourceMapping) -> None:
     if source.columns is None:
         return
     missing = [name for name in mapping.columns() if name not in source.columns]
@@ -141,7 +141,7 @@ def _ingest_batch(
     staging = Staging(ws, report.batch_id, in_memory=small)
     staging.reset(con)
     try:
-        _stage(con, source, mapping, report, staging, progress)
+        stage_file(con, source, mapping, report, staging, progress)
         good = staging.count_good(con)
         inline = good <= INLINE_MAX_ROWS
         report.loaded = staging.write_records(con, inline=inline)
@@ -170,7 +170,7 @@ def _ingest_batch(
     refresh_subject_index(ws, con)
 
 
-def _stage(
+def stage_file(
     con: duckdb.DuckDBPyConnection,
     source: SourceFile,
     mapping: SourceMapping,
@@ -181,11 +181,12 @@ def _stage(
     """Check every chunk into the staging folder: one row per input row, good or bad."""
     plan = ChunkPlan(mapping, source.format, source.types, date.today())
     staged_sql = plan.staged_sql(report.batch_id, datetime.now(UTC))
-    codebook = CodeBook(con)
+    small = source.total_rows is not None and source.total_rows <= INLINE_MAX_ROWS
+    codebook = CodeBook(con, remember=not small)
     try:
         for chunk in source.chunks():
             report.rows_in += _stage_chunk(
-                con, plan, codebook, plan.prepare(chunk), staging, staged_sql
+                con, plan, codebook, plan.prepare(chunk), staging, staged_sql, small
             )
             if progress is not None:
                 progress(report.rows_in, source.total_rows)
@@ -202,12 +203,19 @@ def _stage_chunk(
     chunk: pa.Table,
     staging: Staging,
     staged_sql: str,
+    small: bool = False,
 ) -> int:
-    """Register the chunk and its lookups (Arrow tables), then stage its checked rows."""
+    """Register the chunk and its lookups (Arrow tables), then stage its checked rows.
+
+    The parsed values of a ``small`` chunk (a few rows) are a view, not a table: reading them
+    twice costs less than materialising them.
+    """
     con.register(CHUNK, chunk)
     try:
         src_sql = plan.src_sql()
-        if src_sql is not None:
+        if src_sql is not None and small:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {SRC} AS {src_sql}")
+        elif src_sql is not None:
             con.register(SRC, con.sql(src_sql).to_arrow_table())
         pairs_sql = plan.code_pairs_sql()
         if pairs_sql is not None:
@@ -218,6 +226,8 @@ def _stage_chunk(
             con.register(CATS, category_table(values))
         return staging.add(con, staged_sql)
     finally:
+        if small:
+            con.execute(f"DROP VIEW IF EXISTS {SRC}")
         for name in (CHUNK, SRC, CODES, CATS):
             con.unregister(name)
 
@@ -233,25 +243,37 @@ def commit_batch(
     for an ``inline`` batch its records (from the temporary table ``inline_new``)."""
     con.execute("BEGIN TRANSACTION")
     try:
-        if inline:
-            con.execute(f"INSERT INTO inline_records SELECT * FROM {INLINE_NEW}")
-        con.execute(
-            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [
-                batch.batch_id,
-                batch.source,
-                batch.file,
-                batch.file_sha256,
-                batch.path,
-                batch.rows_in,
-                batch.rows_loaded,
-                batch.rows_quarantined,
-                batch.rows_duplicate,
-            ],
-        )
-        quarantine.insert_staged(con, staged, batch.batch_id, batch.source, batch.file)
-        register_source(con, mapping)
+        write_batch(con, batch, mapping, staged, inline)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def write_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: BatchRow,
+    mapping: SourceMapping,
+    staged: str,
+    inline: bool = False,
+) -> None:
+    """What ``commit_batch`` writes, inside the caller's transaction."""
+    if inline:
+        con.execute(f"INSERT INTO inline_records SELECT * FROM {INLINE_NEW}")
+    con.execute(
+        "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [
+            batch.batch_id,
+            batch.source,
+            batch.file,
+            batch.file_sha256,
+            batch.path,
+            batch.rows_in,
+            batch.rows_loaded,
+            batch.rows_quarantined,
+            batch.rows_duplicate,
+        ],
+    )
+    if batch.rows_quarantined:
+        quarantine.insert_staged(con, staged, batch.batch_id, batch.source, batch.file)
+    register_source(con, mapping)

@@ -21,6 +21,7 @@ from credence.store import Workspace
 from credence.store.record_index import (
     ROW_GROUP_ROWS,
     SUBJECT_ORDER,
+    known_ids,
     known_ids_relation,
     write_id_index,
 )
@@ -113,6 +114,8 @@ class Staging:
         """
         columns = ", ".join(f"g.{name}" for name in RECORD_COLUMNS)
         good = f"(SELECT * FROM {self.relation} WHERE reason IS NULL)"
+        if inline:
+            return self._write_inline(con, good, columns)
         con.execute(
             "CREATE OR REPLACE TEMP TABLE staged_known AS SELECT DISTINCT k.record_id "
             f"FROM {known_ids_relation(self.ws, con)} k SEMI JOIN {good} g "
@@ -124,15 +127,26 @@ class Staging:
             AND g.record_id NOT IN (SELECT record_id FROM staged_known)
             ORDER BY {", ".join(f"g.{c}" for c in SUBJECT_ORDER.split(", "))}"""
         try:
-            if inline:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {INLINE_NEW} AS {query}")
-                counted = con.execute(f"SELECT COUNT(*) FROM {INLINE_NEW}").fetchall()
-                return int(counted[0][0])
             written = self._write_parts(con, query)
         finally:
             con.execute("DROP TABLE IF EXISTS staged_known")
         write_id_index(con, self.records_dir)
         return written
+
+    def _write_inline(self, con: duckdb.DuckDBPyConnection, good: str, columns: str) -> int:
+        """The few new records into ``inline_new``: their ids are looked up one by one, not
+        joined against every id index."""
+        ids = [str(r) for (r,) in con.execute(f"SELECT DISTINCT record_id FROM {good}").fetchall()]
+        known = sorted(known_ids(self.ws, con, ids))
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {INLINE_NEW} AS WITH good AS {good}
+            SELECT {columns} FROM good g
+            WHERE g.row_number IN (SELECT min(row_number) FROM good GROUP BY record_id)
+            AND NOT list_contains(?::VARCHAR[], g.record_id)
+            ORDER BY {", ".join(f"g.{c}" for c in SUBJECT_ORDER.split(", "))}""",
+            [known],
+        )
+        return len(set(ids) - set(known))
 
     def _write_parts(self, con: duckdb.DuckDBPyConnection, query: str) -> int:
         written = in_part = 0

@@ -78,6 +78,19 @@ def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
     return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
 
+@dataclass(frozen=True)
+class Pending:
+    """One entry to append: what was done, by whom, for what, to whom."""
+
+    actor: str
+    role: str
+    action: str
+    purpose: str | None = None
+    subject_kind: str | None = None
+    subject_code: str | None = None
+    detail: dict[str, Any] | None = None
+
+
 def append(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -90,26 +103,49 @@ def append(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry chained to the last; run it inside the caller's write transaction."""
-    last = con.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
-    values: dict[str, Any] = {
-        "logged_at": datetime.now(UTC).isoformat(timespec="microseconds"),
-        "actor": actor,
-        "role": role,
-        "purpose": purpose,
-        "subject_kind": subject_kind,
-        "subject_code": subject_code,
-        "action": action,
-        "detail": canonical(detail or {}),
-    }
-    digest = chain_hash(prev, values)
+    pending = Pending(actor, role, action, purpose, subject_kind, subject_code, detail)
+    return append_all(con, [pending])[0]
+
+
+def append_all(con: duckdb.DuckDBPyConnection, pending: list[Pending]) -> list[AuditEntry]:
+    """Append entries in order, each chained to the one before, inside the caller's write
+    transaction: the head is read and moved once, however many there are."""
+    # The head names the last entry (written with it); a log from before the head, or without
+    # one, is asked directly.
+    kept = con.execute("SELECT entries, hash FROM audit_head").fetchall()
+    last = kept[0] if len(kept) == 1 else None
+    if last is None:
+        last = con.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
+    rows: list[dict[str, Any]] = []
+    for item in pending:
+        seq += 1
+        values: dict[str, Any] = {
+            "logged_at": datetime.now(UTC).isoformat(timespec="microseconds"),
+            "actor": item.actor,
+            "role": item.role,
+            "purpose": item.purpose,
+            "subject_kind": item.subject_kind,
+            "subject_code": item.subject_code,
+            "action": item.action,
+            "detail": canonical(item.detail or {}),
+        }
+        digest = chain_hash(prev, values)
+        rows.append({"seq": seq, **values, "prev_hash": prev, "hash": digest})
+        prev = digest
+    if not rows:
+        return []
+    one = "(" + ", ".join("?" for _ in range(len(HASHED) + 3)) + ")"
     con.execute(
-        "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [seq, *(values[k] for k in HASHED), prev, digest],
+        f"INSERT INTO audit_log VALUES {', '.join(one for _ in rows)}",
+        [v for r in rows for v in (r["seq"], *(r[k] for k in HASHED), r["prev_hash"], r["hash"])],
     )
-    con.execute("DELETE FROM audit_head")
-    con.execute("INSERT INTO audit_head VALUES (?, ?)", [seq, digest])
-    return _entry({"seq": seq, **values, "prev_hash": prev, "hash": digest})
+    if len(kept) == 1:
+        con.execute("UPDATE audit_head SET entries = ?, hash = ?", [seq, prev])
+    else:
+        con.execute("DELETE FROM audit_head")
+        con.execute("INSERT INTO audit_head VALUES (?, ?)", [seq, prev])
+    return [_entry(r) for r in rows]
 
 
 def _entry(row: dict[str, Any]) -> AuditEntry:

@@ -23,6 +23,7 @@ from credence.service.audit import ensure_tables as ensure_audit_tables
 from credence.service.keys import ensure_tables as ensure_key_tables
 from credence.service.names import refresh_names
 from credence.store import Workspace
+from credence.store.subjects import refresh_subject_index
 
 IDLE_CURSORS = 16
 
@@ -52,8 +53,8 @@ def ensure_service_tables(con: duckdb.DuckDBPyConnection) -> None:
 @dataclass
 class _Cursor:
     con: duckdb.DuckDBPyConnection
-    generation: int
     view: str | None = None  # the SQL of this cursor's records view
+    view_generation: int = -1  # the change of record layout it was made for
 
 
 class Database:
@@ -64,8 +65,12 @@ class Database:
         self._base = connect(ws)
         ensure_service_tables(self._base)
         refresh_names(self._base, ws)
+        # Batches committed before the service started; the service indexes its own as it
+        # commits them (DuckDB lets no other process write meanwhile).
+        refresh_subject_index(ws, self._base)
         self._idle: list[_Cursor] = []
         self._generation = 0
+        self._view_generation = 0
         self._pool_lock = threading.Lock()
         self.write_lock = threading.RLock()
 
@@ -74,14 +79,14 @@ class Database:
             if self._idle:
                 return self._idle.pop()
             con = self._base.cursor()
-        return _Cursor(con, -1)
+        return _Cursor(con)
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection for this request alone, with an up-to-date ``records`` view."""
         cursor = self._checkout()
-        if cursor.generation != self._generation:
-            cursor.generation = self._generation
+        if cursor.view_generation != self._view_generation:
+            cursor.view_generation = self._view_generation
             cursor.view = self.ws.refresh_records_view(cursor.con, current=cursor.view)
         try:
             yield cursor.con
@@ -103,16 +108,24 @@ class Database:
         """How many changes the service has made to records and results."""
         return self._generation
 
-    def changed(self) -> None:
-        """Records or results changed: names are brought up to date, and every cursor refreshes
-        its view before its next use."""
+    def changed(self, names: bool = True, view: bool = True) -> None:
+        """Records or results changed: cached answers are dropped, names are brought up to date,
+        and every cursor refreshes its view before its next use.
+
+        ``names=False`` when the change already updated the names in its own transaction;
+        ``view=False`` when it added no Parquet batch and no link (an inline batch), so the
+        view's SQL is unchanged: it reads ``inline_records`` as the table is.
+        """
         with self.write_lock:
             with self._pool_lock:
-                self._generation += 1  # the cursor below brings its view up to date
-            with self.read() as con:
-                refresh_names(con, self.ws)
-            with self._pool_lock:
-                self._generation += 1  # and nothing cached while the names moved survives
+                self._generation += 1
+                if view:
+                    self._view_generation += 1  # the cursor below brings its view up to date
+            if names:
+                with self.read() as con:
+                    refresh_names(con, self.ws)
+                with self._pool_lock:
+                    self._generation += 1  # and nothing cached while the names moved survives
 
     def close(self) -> None:
         with self._pool_lock:

@@ -26,11 +26,11 @@ GROUP BY subject_kind, subject_code
 """
 _MERGE = """
 INSERT INTO subject_names
-SELECT n.subject_kind, n.subject_code, n.name, n.named_on FROM new_names n
+SELECT n.subject_kind, n.subject_code, n.name, n.named_on FROM {names} n
 ANTI JOIN subject_names s ON s.subject_kind = n.subject_kind AND s.subject_code = n.subject_code
 """
 _UPDATE = """
-UPDATE subject_names s SET name = n.name, named_on = n.named_on FROM new_names n
+UPDATE subject_names s SET name = n.name, named_on = n.named_on FROM {names} n
 WHERE s.subject_kind = n.subject_kind AND s.subject_code = n.subject_code
 AND (s.named_on IS NULL OR n.named_on >= s.named_on)
 """
@@ -49,45 +49,64 @@ def refresh_names(con: duckdb.DuckDBPyConnection, ws: Workspace | None = None) -
     ``con`` must see over every committed batch.
     """
     ensure_tables(con)
-    current = con.execute("SELECT COUNT(*), max(committed_at) FROM batches").fetchone()
-    built = con.execute("SELECT batches, last_commit FROM subject_names_state").fetchone()
-    if built is not None and current is not None and tuple(built) == tuple(current):
-        return False
-    scan = _records_since(con, ws, built) if ws is not None else None
     con.execute("BEGIN TRANSACTION")
     try:
-        if scan is None:
-            con.execute("DELETE FROM subject_names")
-            con.execute("INSERT INTO subject_names " + _NAMES_FROM.format(records="records"))
-        else:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE new_names AS " + _NAMES_FROM.format(records=scan)
-            )
-            con.execute(_UPDATE)
-            con.execute(_MERGE)
-            con.execute("DROP TABLE new_names")
-        con.execute("DELETE FROM subject_names_state")
-        con.execute("INSERT INTO subject_names_state VALUES (?, ?)", list(current or (0, None)))
+        changed = update_names(con, ws)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return changed
+
+
+def update_names(con: duckdb.DuckDBPyConnection, ws: Workspace | None = None) -> bool:
+    """What ``refresh_names`` does, inside the caller's transaction (the tables exist)."""
+    total, last_commit, built_batches, built_commit = con.execute(
+        "SELECT (SELECT COUNT(*) FROM batches), (SELECT max(committed_at) FROM batches), "
+        "(SELECT max(batches) FROM subject_names_state), "
+        "(SELECT max(last_commit) FROM subject_names_state)"
+    ).fetchall()[0]
+    built = None if built_batches is None else (built_batches, built_commit)
+    if built == (total, last_commit):
+        return False
+    since = _records_since(con, ws, built, int(total)) if ws is not None else None
+    if since is None:
+        con.execute("DELETE FROM subject_names")
+        con.execute("INSERT INTO subject_names " + _NAMES_FROM.format(records="records"))
+        _mark_built(con, total, last_commit)
+        return True
+    scan, files = since
+    if not files:  # inline batches only: a few rows, read twice
+        names = f"({_NAMES_FROM.format(records=scan)})"
+        con.execute(_UPDATE.format(names=names))
+        con.execute(_MERGE.format(names=names))
+    else:  # whole files: their names are gathered once
+        con.execute("CREATE OR REPLACE TEMP TABLE new_names AS " + _NAMES_FROM.format(records=scan))
+        con.execute(_UPDATE.format(names="new_names"))
+        con.execute(_MERGE.format(names="new_names"))
+        con.execute("DROP TABLE new_names")
+    _mark_built(con, total, last_commit)
     return True
 
 
+def _mark_built(con: duckdb.DuckDBPyConnection, total: object, last_commit: object) -> None:
+    con.execute("DELETE FROM subject_names_state")
+    con.execute("INSERT INTO subject_names_state VALUES (?, ?)", [total, last_commit])
+
+
 def _records_since(
-    con: duckdb.DuckDBPyConnection, ws: Workspace, built: tuple[object, ...] | None
-) -> str | None:
-    """SQL for the records of batches committed after the last build, or None when a rebuild is
-    needed (no build yet, or the batch count does not add up)."""
+    con: duckdb.DuckDBPyConnection, ws: Workspace, built: tuple[object, ...] | None, total: int
+) -> tuple[str, bool] | None:
+    """SQL for the records of batches committed after the last build, and whether it reads
+    Parquet files; None when a rebuild is needed (no build yet, or the batch count does not
+    add up)."""
     if built is None or built[1] is None:
         return None
     since = con.execute(
         "SELECT batch_id, path FROM batches WHERE committed_at > ? ORDER BY committed_at",
         [built[1]],
     ).fetchall()
-    (total,) = con.execute("SELECT COUNT(*) FROM batches").fetchone() or (0,)
-    if int(total) != int(str(built[0])) + len(since):
+    if total != int(str(built[0])) + len(since):
         return None
     columns = "subject_kind, subject_code, hints, occurred_at"
     scans = [f"SELECT {columns} FROM inline_records WHERE false"]
@@ -99,7 +118,7 @@ def _records_since(
         scans.append(
             f"SELECT {columns} FROM inline_records WHERE batch_id IN ({', '.join(inline)})"
         )
-    return "(" + " UNION ALL ".join(scans) + ")"
+    return "(" + " UNION ALL ".join(scans) + ")", bool(files)
 
 
 def name_of(con: duckdb.DuckDBPyConnection, code: str) -> str | None:

@@ -31,17 +31,22 @@ def refresh_subject_index(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
         "ORDER BY b.committed_at, b.batch_id"
     ).fetchall()
     for batch_id, path in pending:
-        relation = _batch_relation(ws, batch_id, path)
         con.execute("BEGIN TRANSACTION")
         try:
-            if relation is not None:
-                _index_batch(con, relation)
-            con.execute("INSERT INTO subject_index_batches VALUES (?)", [batch_id])
+            index_batch(ws, con, batch_id, path)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
     return len(pending)
+
+
+def index_batch(ws: Workspace, con: duckdb.DuckDBPyConnection, batch_id: str, path: str) -> None:
+    """Index one committed batch inside the caller's transaction (and mark it indexed)."""
+    relation = _batch_relation(ws, batch_id, path)
+    if relation is not None:
+        _index_batch(con, relation, inline=path == INLINE_PATH)
+    con.execute("INSERT INTO subject_index_batches VALUES (?)", [batch_id])
 
 
 def _batch_relation(ws: Workspace, batch_id: str, path: str) -> str | None:
@@ -53,16 +58,18 @@ def _batch_relation(ws: Workspace, batch_id: str, path: str) -> str | None:
     return parquet_scan(files)
 
 
-def _index_batch(con: duckdb.DuckDBPyConnection, relation: str) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE subject_batch AS "
+def _index_batch(con: duckdb.DuckDBPyConnection, relation: str, inline: bool) -> None:
+    found = (
         "SELECT subject_kind, subject_code, MIN(occurred_at) AS first_seen "
-        f"FROM {relation} WHERE subject_code IS NOT NULL "
-        "GROUP BY subject_kind, subject_code"
+        f"FROM {relation} WHERE subject_code IS NOT NULL GROUP BY subject_kind, subject_code"
     )
+    if inline:  # a few rows, so a few subjects: straight to the point updates
+        _index_points(con, con.execute(found).fetchall())
+        return
+    con.execute(f"CREATE OR REPLACE TEMP TABLE subject_batch AS {found}")
     (count,) = con.execute("SELECT COUNT(*) FROM subject_batch").fetchone() or (0,)
     if int(count) <= POINT_UPDATE_MAX:
-        _index_points(con)
+        _index_points(con, con.execute("SELECT * FROM subject_batch").fetchall())
     else:
         con.execute(
             "UPDATE subjects SET first_seen = b.first_seen FROM subject_batch b "
@@ -76,11 +83,11 @@ def _index_batch(con: duckdb.DuckDBPyConnection, relation: str) -> None:
     con.execute("DROP TABLE subject_batch")
 
 
-def _index_points(con: duckdb.DuckDBPyConnection) -> None:
+def _index_points(con: duckdb.DuckDBPyConnection, subjects: list[tuple[object, ...]]) -> None:
     """Each subject of a small batch: found by its code (DuckDB uses the index for a filter on
     that one column), its first day moved earlier if need be, or added."""
     con.execute("CREATE INDEX IF NOT EXISTS subjects_by_code ON subjects (subject_code)")
-    for kind, code, first_seen in con.execute("SELECT * FROM subject_batch").fetchall():
+    for kind, code, first_seen in subjects:
         known = [
             (rowid, seen)
             for rowid, row_kind, seen in con.execute(

@@ -19,6 +19,7 @@ from credence.errors import WorkspaceError
 from credence.model import RECORD_COLUMNS, RECORD_SQL_TYPES
 from credence.store.catalog import migrate
 from credence.store.links import with_links
+from credence.store.record_locator import RecordLocator
 
 CATALOG_FILE = "catalog.duckdb"
 RECORDS_DIR = "records"
@@ -38,6 +39,7 @@ class Workspace:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._parts: dict[str, list[str]] = {}  # committed batches never change: list them once
+        self.locator = RecordLocator()  # their footers, for reading one subject's rows
 
     @property
     def catalog_path(self) -> Path:
@@ -85,6 +87,8 @@ class Workspace:
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute(f"SET temp_directory = '{self.temp_dir.as_posix()}'")
         con.execute("SET preserve_insertion_order = false")
+        # Record parts are immutable: their footers are parsed once, not on every point lookup.
+        con.execute("SET parquet_metadata_cache = true")
         if not read_only:
             migrate(con)
         self.refresh_records_view(con)

@@ -13,7 +13,8 @@ from credence.rights.files import subject_kind_of
 from credence.scoring import ScoreRun
 from credence.service.deps import ROLE_PURPOSE, OperatorCaller, ServiceDep, subject_code
 from credence.service.inputs import NewRecordIn
-from credence.service.intake import add_record
+from credence.service.intake import post_record
+from credence.service.names import name_of
 from credence.service.queries.common import shown_code
 from credence.service.queries.lists import list_page
 from credence.service.queries.operator import dashboard, quarantine, sources
@@ -81,32 +82,26 @@ def new_record(
     201 when it went in, 200 when the same row was already in, 422 when it went to quarantine
     (the reason says why; the row is kept there like any other).
     """
-    with service.db.write_lock:
-        with service.db.read() as con:
-            intake = add_record(service.ws, con, body.source, dict(body.row))
-        report = intake.report
-        touched = [intake.subject] if intake.subject is not None and report.loaded else []
-        run = service.rescore(touched) if touched else None  # only the subject the row names
-        if run is None:
-            service.db.changed()
-        detail = {"source": body.source, "batch_id": report.batch_id, "loaded": report.loaded,
-                  "quarantined": report.quarantined}  # fmt: skip
-        with service.db.write() as con:  # both entries in one transaction
-            service.record(con, caller.actor, caller.role, "record.added", OPS, intake.subject,
-                           detail)  # fmt: skip
-            if run is not None:
-                service.record(con, caller.actor, caller.role, "subjects.rescored", OPS,
-                               intake.subject, {"run_id": run.run_id})  # fmt: skip
-        if intake.quarantine:
-            first = intake.quarantine[0]
-            raise InvalidInputError(
-                f"the row went to quarantine: {first['reason']} ({first['field']}): "
-                f"{first['detail']}",
-                quarantine=intake.quarantine,
-            )
+    intake = post_record(service, caller.actor, caller.role, body.source, dict(body.row))
+    report, run = intake.report, intake.run
+    if intake.quarantine:
+        first = intake.quarantine[0]
+        raise InvalidInputError(
+            f"the row went to quarantine: {first['reason']} ({first['field']}): "
+            f"{first['detail']}",
+            quarantine=intake.quarantine,
+        )
     standing = None
     kind, code = intake.subject or (None, None)
-    if kind == "organization" and code is not None:
+    ex = intake.explanation
+    if kind == "organization" and code is not None and ex is not None:
+        with service.db.read() as con:  # the standing just computed; only the name is looked up
+            name = name_of(con, code)
+        standing = OrganisationSummary(
+            subject_code=code, name=name, grade=ex.grade, score=ex.score,
+            lists=sorted({li.list_name for li in ex.listings if li.state == "published"}),
+        )  # fmt: skip
+    elif kind == "organization" and code is not None:
         with service.db.read() as con:
             org = organisation(con, code, service.basis(con), public=False)
         standing = OrganisationSummary(

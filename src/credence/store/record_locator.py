@@ -1,0 +1,140 @@
+"""Read one subject's rows from a batch's Parquet parts without asking every footer again.
+
+Batch parts are immutable and sorted by subject, so each row group holds a narrow band of
+subject codes. The locator reads a part's footer once per process and keeps, for each row group,
+the min and max of ``subject_kind`` and ``subject_code`` from its statistics; a lookup then picks
+the row groups whose band holds the subject (one, in a sorted part) and decodes only those. Parts
+of an older, unsorted layout are read correctly too, only through more row groups.
+
+This is the online path's read (one new record, one subject rescored); scans go through DuckDB.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from credence.model import RECORD_COLUMNS, RECORD_SCHEMA
+
+# Stand-ins for a missing min or max, below and above every string.
+_BELOW, _ABOVE = "", "\U0010ffff"
+
+
+@dataclass(frozen=True)
+class _Bands:
+    """The min and max of one column in each row group of a file, as arrays: a lookup compares
+    against all of them at once."""
+
+    low: np.ndarray
+    high: np.ndarray
+    single: np.ndarray  # whether the row group holds one value only
+
+    def holding(self, value: str) -> np.ndarray:
+        return (self.low <= value) & (value <= self.high)
+
+
+class RecordLocator:
+    """Per-process footers of record parts and id indexes, keyed by path (they never change in
+    place), with each row group's bands for the columns asked about."""
+
+    def __init__(self) -> None:
+        self._metadata: dict[str, pq.FileMetaData] = {}
+        self._bands: dict[tuple[str, str], _Bands] = {}
+        self._lock = threading.Lock()
+
+    def subject_rows(self, files: list[str], kind: str, code: str) -> list[dict[str, Any]]:
+        """The rows of ``files`` whose subject is (kind, code), as dicts in RECORD_COLUMNS."""
+        tables: list[pa.Table] = []
+        for path in files:
+            kinds, codes = self.bands(path, "subject_kind"), self.bands(path, "subject_code")
+            candidates = np.flatnonzero(kinds.holding(kind) & codes.holding(code))
+            # A row group where the kinds change (organisations end, people begin) has codes of
+            # both in its band: its two subject columns are read first, to skip it when neither
+            # holds the subject.
+            groups = [
+                int(i)
+                for i in candidates
+                if kinds.single[i] or self._holds(path, int(i), kind, code)
+            ]
+            if not groups:
+                continue
+            read = self._file(path).read_row_groups(groups, columns=list(RECORD_COLUMNS))
+            found = read.filter(_is_subject(read, kind, code))
+            if found.num_rows:
+                tables.append(found.cast(RECORD_SCHEMA))
+        if not tables:
+            return []
+        return pa.concat_tables(tables).to_pylist()
+
+    def present(self, files: list[str], column: str, values: list[str]) -> set[str]:
+        """Which of ``values`` appear in ``column`` of ``files`` (read row group by row group
+        only where a band can hold one of them)."""
+        found: set[str] = set()
+        wanted = pa.array(sorted(set(values)), pa.string())
+        for path in files:
+            bands = self.bands(path, column)
+            hit = np.zeros(len(bands.low), dtype=bool)
+            for value in set(values):
+                hit |= bands.holding(value)
+            groups = [int(i) for i in np.flatnonzero(hit)]
+            if not groups:
+                continue
+            read = self._file(path).read_row_groups(groups, columns=[column])[column]
+            found.update(str(v) for v in pc.filter(read, pc.is_in(read, wanted)).to_pylist())
+        return found
+
+    def bands(self, path: str, column: str) -> _Bands:
+        """Each row group's band of ``column`` in the file at ``path`` (its footer read once)."""
+        with self._lock:
+            found = self._bands.get((path, column))
+        if found is not None:
+            return found
+        metadata = self._footer(path)
+        at = metadata.schema.to_arrow_schema().names.index(column)
+        pairs = [
+            _bounds(metadata.row_group(i).column(at).statistics)
+            for i in range(metadata.num_row_groups)
+        ]
+        low = np.array([p[0] for p in pairs] or [_BELOW], dtype=str)[: len(pairs)]
+        high = np.array([p[1] for p in pairs] or [_ABOVE], dtype=str)[: len(pairs)]
+        bands = _Bands(low, high, low == high)
+        with self._lock:
+            self._bands[(path, column)] = bands
+        return bands
+
+    def _footer(self, path: str) -> pq.FileMetaData:
+        with self._lock:
+            found = self._metadata.get(path)
+        if found is None:
+            found = pq.read_metadata(path)
+            with self._lock:
+                self._metadata[path] = found
+        return found
+
+    def _file(self, path: str) -> pq.ParquetFile:
+        return pq.ParquetFile(path, metadata=self._footer(path))
+
+    def _holds(self, path: str, group: int, kind: str, code: str) -> bool:
+        read = self._file(path).read_row_group(group, columns=["subject_kind", "subject_code"])
+        return bool(pc.any(_is_subject(read, kind, code)).as_py())
+
+
+def _is_subject(table: pa.Table, kind: str, code: str) -> pa.ChunkedArray:
+    mask = pc.and_(pc.equal(table["subject_code"], code), pc.equal(table["subject_kind"], kind))
+    return pc.fill_null(mask, False)
+
+
+def _bounds(stats: pq.Statistics | None) -> tuple[str, str]:
+    """A row group's (min, max) of a string column; the widest band where none was kept."""
+    if stats is None or not stats.has_min_max:
+        return _BELOW, _ABOVE
+    low, high = stats.min, stats.max
+    if not isinstance(low, str) or not isinstance(high, str):
+        return _BELOW, _ABOVE  # statistics of another physical type: do not prune on them
+    return low, high
