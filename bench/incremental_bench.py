@@ -1,22 +1,26 @@
 """One new record to an updated score, through the service, on a scored workspace.
 
-Each new record is one operator POST /operator/records (in-process HTTP, the same app
-`credence serve` runs): the row is checked and ingested as its own batch, its subject rescored
-incrementally, the answer sent. The latency is the POST's wall time. At the end a full rescore
-of the same workspace must give the same results digest as the last incremental run: the
+Each new record is one operator POST /operator/records to the app `credence serve` runs, served
+by uvicorn on a local socket and sent by an HTTP client: the row is checked and ingested as its
+own batch, its subject rescored incrementally, the audit entries written, the answer sent, all in
+one transaction. The latency is the POST's wall time at the client. At the end a full rescore of
+the same workspace must give the same results digest as the last incremental run: the
 incremental path has changed nothing a full rescore would not.
 """
 
 from __future__ import annotations
 
 import random
+import socket
 import statistics
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
+import httpx
+import uvicorn
 
 from credence.scoring import latest_run, score_workspace
 from credence.service.app import create_app
@@ -35,45 +39,61 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def run(ws_root: Path, end: str, posts: int, seed: int = 7) -> dict[str, Any]:
     """Post ``posts`` new records (after a few warm-up posts) and time each; then check."""
     day = date.fromisoformat(end)
     rng = random.Random(seed)
     nonce = time.time_ns()  # a rerun on the same workspace posts new records, not repeats
     app = create_app(ws_root, today=day)
-    with TestClient(app) as client:
-        service = app.state.service
-        with service.db.write() as con:
-            key = {"X-API-Key": create_key(con, "operator", None).secret}
-        with service.db.read() as con:
-            subjects = con.execute(
-                "SELECT subject_kind, subject_code FROM scores USING SAMPLE 2000 ROWS "
-                "ORDER BY subject_code"
-            ).fetchall()
+    service = app.state.service
+    with service.db.write() as con:
+        key = {"X-API-Key": create_key(con, "operator", None).secret}
+    with service.db.read() as con:
+        subjects = con.execute(
+            "SELECT subject_kind, subject_code FROM scores USING SAMPLE 2000 ROWS "
+            "ORDER BY subject_code"
+        ).fetchall()
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
         started = time.perf_counter()
         latencies: list[float] = []
-        for number in range(WARM_UP + posts):
-            kind, code = rng.choice(subjects)
-            row = {
-                "rid": f"posted-{nonce}-{number}",
-                "code": code,
-                "subject_type": "ORG" if kind == "organization" else "PER",
-                "event": rng.choice(KINDS),
-                "day": (day - timedelta(days=rng.randint(1, 300))).isoformat(),
-                "amount": round(rng.uniform(100, 50_000), 2),
-            }
-            t0 = time.perf_counter()
-            answer = client.post(
-                "/operator/records", headers=key, json={"source": SOURCE, "row": row}
-            )
-            elapsed = time.perf_counter() - t0
-            if answer.status_code != 201 or not answer.json().get("rescored_run"):
-                raise SystemExit(f"post {number} failed: {answer.status_code} {answer.text}")
-            if number >= WARM_UP:
-                latencies.append(elapsed * 1000)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            for number in range(WARM_UP + posts):
+                kind, code = rng.choice(subjects)
+                row = {
+                    "rid": f"posted-{nonce}-{number}",
+                    "code": code,
+                    "subject_type": "ORG" if kind == "organization" else "PER",
+                    "event": rng.choice(KINDS),
+                    "day": (day - timedelta(days=rng.randint(1, 300))).isoformat(),
+                    "amount": round(rng.uniform(100, 50_000), 2),
+                }
+                t0 = time.perf_counter()
+                answer = client.post(
+                    "/operator/records", headers=key, json={"source": SOURCE, "row": row}
+                )
+                elapsed = time.perf_counter() - t0
+                if answer.status_code != 201 or not answer.json().get("rescored_run"):
+                    raise SystemExit(f"post {number} failed: {answer.status_code} {answer.text}")
+                if number >= WARM_UP:
+                    latencies.append(elapsed * 1000)
         wall = time.perf_counter() - started
         with service.db.read() as con:
             last = latest_run(con)
+    finally:
+        server.should_exit = True  # its shutdown closes the service's connections
+        serving.join()
     assert last is not None
     ws = Workspace.open(ws_root)
     con = ws.connect(read_only=True)

@@ -172,12 +172,14 @@ def _incremental(results: list[dict[str, Any]]) -> list[str]:
     lines = [
         "## One new record to an updated score",
         "",
-        "Each new record is one operator `POST /operator/records` to the service app (in-process "
-        "HTTP): the row is checked and ingested as its own batch (kept inline in the catalog), "
-        "its subject rescored incrementally, both audit entries written and the answer sent. "
-        "Latency is the POST's wall time; the first few posts (which build the results tables' "
-        "subject indexes) are left out. The baseline is a full rescore of the same workspace "
-        "right after, which must give the same results digest as the last incremental run.",
+        "Each new record is one operator `POST /operator/records` to the service app, served by "
+        "uvicorn on a local socket and sent by an HTTP client in the same process: the row is "
+        "checked and ingested as its own batch (kept inline in the catalog), its subject "
+        "rescored incrementally, both audit entries written, all in one transaction, and the "
+        "answer sent. Latency is the POST's wall time at the client; the first few posts (which "
+        "build the results tables' subject indexes) are left out. The baseline is a full rescore "
+        "of the same workspace right after, which must give the same results digest as the last "
+        "incremental run.",
         "",
         "| records | posts | p50 ms | p95 ms | p99 ms | max ms | full rescore s | full / p99 "
         "| digest equal |",

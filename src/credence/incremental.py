@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from credence.rules.spec import Ruleset
 from credence.scoring import DIGEST_PARTS, DIGEST_SQL, ScoreRun, latest_run, score_workspace
 from credence.store import Workspace
 from credence.store.overrides import overrides_for
-from credence.store.record_index import batch_subjects, subject_records
+from credence.store.record_index import BatchFiles, batch_subjects, subject_records
 from credence.store.rulesets import stored_ruleset
 from credence.store.subjects import refresh_subject_index
 
@@ -82,32 +82,37 @@ def rescore_in_transaction(
     subjects: Iterable[Subject],
     last: dict[str, Any],
     explained: dict[Subject, Explanation] | None = None,
+    files: BatchFiles | None = None,
+    parquet_rows: Mapping[Subject, list[dict[str, Any]]] | None = None,
 ) -> ScoreRun:
     """Swap in the subjects' new rows and record the run, inside the caller's transaction.
 
     ``last`` is the latest run, which must be of this ruleset and day; the subject index and
     the results' subject indexes must be up to date (see ``rescore_subjects``). Each subject's
-    new explanation goes into ``explained`` when given (what the caller answers with).
+    new explanation goes into ``explained`` when given (what the caller answers with);
+    ``files``, the committed Parquet batches, when the caller keeps them; ``parquet_rows``,
+    subjects' rows in them, when the caller has read them already.
     """
     wanted = sorted(set(subjects))
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     rows = {name: [] for name in _TABLES}  # type: dict[str, list[dict[str, Any]]]
     for kind, code in wanted:
-        records = subject_records(ws, con, kind, code)
+        read = None if parquet_rows is None else parquet_rows.get((kind, code))
+        records = subject_records(ws, con, kind, code, files, read)
         decisions = overrides_for(con, (r["record_id"] for r in records))
         ex = explain(ruleset, kind, code, records, as_of, decisions)
         if explained is not None:
             explained[(kind, code)] = ex
         for name, new in _rows_of(ex, ruleset).items():
             rows[name].extend(new)
-    before = _swap(con, wanted, rows)
-    after = [parts for parts, _ in _subject_rows(con, DIGEST_PARTS, wanted).values()]
+    before, after, scored_change = _swap(con, wanted, rows)
     results = _fold(str(last.get("results_digest") or ""), before, after)
     if results is None:
         (results,) = con.execute(DIGEST_SQL).fetchone() or ("",)
     digest = str(last["ruleset_hash"])
-    return _record_run(con, ruleset, digest, as_of, started, started_at, str(results))
+    scored = None if last.get("scored") is None else int(last["scored"]) + scored_change
+    return _record_run(con, ruleset, digest, as_of, started, started_at, str(results), scored)
 
 
 def rescore_batches(ws: Workspace, batch_ids: list[str]) -> tuple[ScoreRun | None, int]:
@@ -153,26 +158,35 @@ def ensure_subject_indexes(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _subject_rows(
-    con: duckdb.DuckDBPyConnection, tables: Iterable[tuple[str, str]], subjects: list[Subject]
+    con: duckdb.DuckDBPyConnection,
+    tables: Iterable[tuple[str, str]],
+    subjects: list[Subject],
+    scored_rows: list[int],
 ) -> dict[str, tuple[tuple[int, int], list[int]]]:
     """The subjects' rows in each results table (name, digest hash expression), found through
     the subject indexes in one query per subject: per table, (how many and the XOR of their
-    digest hashes, their row ids)."""
+    digest hashes, their row ids). The row ids of their scored rows in ``scores`` are added to
+    ``scored_rows``."""
     named = list(tables)
     found: dict[str, tuple[tuple[int, int], list[int]]] = {}
     counts = {name: [0, 0] for name, _ in named}
     rowids: dict[str, list[int]] = {name: [] for name, _ in named}
     query = " UNION ALL ".join(
-        f"SELECT '{name}' AS t, rowid, subject_kind, ({row_hash})::UBIGINT AS h FROM {name} "
+        f"SELECT '{name}' AS t, rowid, subject_kind, ({row_hash})::UBIGINT AS h, "
+        f"{'scored' if name == 'scores' else 'false'} AS scored FROM {name} "
         "WHERE subject_code = $code"
         for name, row_hash in named
     )
     for kind, code in subjects:
-        for table, rowid, row_kind, value in con.execute(query, {"code": code}).fetchall():
+        for table, rowid, row_kind, value, scored in con.execute(
+            query, {"code": code}
+        ).fetchall():
             if row_kind == kind:
                 counts[table][0] += 1
                 counts[table][1] ^= int(value or 0)
                 rowids[table].append(int(rowid))
+                if scored:
+                    scored_rows.append(int(rowid))
     for name, _ in named:
         found[name] = ((counts[name][0], counts[name][1]), rowids[name])
     return found
@@ -238,25 +252,39 @@ def _rows_of(ex: Explanation, ruleset: Ruleset) -> dict[str, list[dict[str, Any]
 
 def _swap(
     con: duckdb.DuckDBPyConnection, subjects: list[Subject], rows: dict[str, list[dict[str, Any]]]
-) -> list[tuple[int, int]]:
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
     """Delete the subjects' old rows and insert the new ones (inside the caller's transaction);
-    return the old rows' digest part of each digest table."""
+    return the digest part of each digest table for the old rows and for the new ones (the
+    insert returns the new rows' hashes), and how many more subjects are scored."""
     hashes = dict(DIGEST_PARTS)
-    old = _subject_rows(con, ((name, hashes.get(name, "0")) for name in _TABLES), subjects)
+    scored_before: list[int] = []
+    old = _subject_rows(
+        con, ((name, hashes.get(name, "0")) for name in _TABLES), subjects, scored_before
+    )
+    new: dict[str, tuple[int, int]] = {}
     for name in _TABLES:
         rowids = old[name][1]
         if rowids:
             marks = ", ".join("?" for _ in rowids)
             con.execute(f"DELETE FROM {name} WHERE rowid IN ({marks})", rowids)
+        new[name] = (0, 0)
         if rows[name]:
             columns = list(rows[name][0])  # the plan's columns, as _rows_of names them
             one = "(" + ", ".join("?" for _ in columns) + ")"
-            con.execute(
+            returning = f" RETURNING ({hashes[name]})::UBIGINT" if name in hashes else ""
+            inserted = con.execute(
                 f"INSERT INTO {name} ({', '.join(columns)}) "
-                f"VALUES {', '.join(one for _ in rows[name])}",
+                f"VALUES {', '.join(one for _ in rows[name])}{returning}",
                 [row.get(c) for row in rows[name] for c in columns],
-            )
-    return [old[table][0] for table, _ in DIGEST_PARTS]
+            ).fetchall()
+            if returning:
+                xor = 0
+                for (value,) in inserted:
+                    xor ^= int(value or 0)
+                new[name] = (len(inserted), xor)
+    tables = [table for table, _ in DIGEST_PARTS]
+    scored_after = sum(1 for row in rows["scores"] if row["scored"])
+    return [old[t][0] for t in tables], [new[t] for t in tables], scored_after - len(scored_before)
 
 
 def _record_run(
@@ -267,11 +295,13 @@ def _record_run(
     started: float,
     started_at: datetime,
     results: str,
+    scored: int | None = None,
 ) -> ScoreRun:
     # The folded digest already counts the rows of scores and score_lines.
     counts = dict(zip((t for t, _ in DIGEST_PARTS), results.split("/"), strict=False))
     subjects, lines = (int(counts[t].partition(":")[0]) for t in ("scores", "score_lines"))
-    (scored,) = con.execute("SELECT COUNT(*) FROM scores WHERE scored").fetchone() or (0,)
+    if scored is None:  # a last run from before runs kept their count
+        (scored,) = con.execute("SELECT COUNT(*) FROM scores WHERE scored").fetchone() or (0,)
     run = ScoreRun(
         run_id=uuid.uuid4().hex[:12], as_of=as_of, ruleset=ruleset.ruleset,
         version=ruleset.version, ruleset_hash=digest, subjects=int(subjects),
@@ -280,9 +310,9 @@ def _record_run(
     )  # fmt: skip
     con.execute(
         "INSERT INTO score_runs (run_id, as_of, ruleset, version, ruleset_hash, engine, "
-        "started_at, finished_at, subjects, lines, known_at, results_digest) "
-        "VALUES (?, ?, ?, ?, ?, 'incremental', ?, ?, ?, ?, ?, ?)",
+        "started_at, finished_at, subjects, lines, known_at, results_digest, scored) "
+        "VALUES (?, ?, ?, ?, ?, 'incremental', ?, ?, ?, ?, ?, ?, ?)",
         [run.run_id, as_of, run.ruleset, run.version, digest, started_at, datetime.now(UTC),
-         run.subjects, run.lines, started_at, results],
+         run.subjects, run.lines, started_at, results, run.scored],
     )  # fmt: skip
     return run

@@ -107,10 +107,11 @@ def score_workspace(
         )
         con.execute(
             "INSERT INTO score_runs (run_id, as_of, ruleset, version, ruleset_hash, engine, "
-            "started_at, finished_at, subjects, lines, known_at, results_digest) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "started_at, finished_at, subjects, lines, known_at, results_digest, scored) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run.run_id, as_of, run.ruleset, run.version, digest, engine, started_at,
-             datetime.now(UTC), run.subjects, run.lines, known_at or started_at, results],
+             datetime.now(UTC), run.subjects, run.lines, known_at or started_at, results,
+             run.scored],
         )  # fmt: skip
         return replace(run, results_digest=str(results))
     finally:

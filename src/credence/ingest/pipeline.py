@@ -31,6 +31,7 @@ from credence.ingest.readers import SourceFile, fingerprint, open_source
 from credence.ingest.registry import register_source
 from credence.ingest.staging import INLINE_MAX_ROWS, INLINE_NEW, Staging
 from credence.store import Workspace
+from credence.store.rows import arrow_of
 from credence.store.subjects import refresh_subject_index
 from credence.store.workspace import INLINE_PATH
 
@@ -207,16 +208,15 @@ def _stage_chunk(
 ) -> int:
     """Register the chunk and its lookups (Arrow tables), then stage its checked rows.
 
-    The parsed values of a ``small`` chunk (a few rows) are a view, not a table: reading them
-    twice costs less than materialising them.
+    The parsed values of a ``small`` chunk (a few rows) are fetched without a relation's
+    second planning; for a few rows that planning is most of the cost.
     """
     con.register(CHUNK, chunk)
     try:
         src_sql = plan.src_sql()
-        if src_sql is not None and small:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {SRC} AS {src_sql}")
-        elif src_sql is not None:
-            con.register(SRC, con.sql(src_sql).to_arrow_table())
+        if src_sql is not None:
+            parsed = arrow_of(con, src_sql) if small else con.sql(src_sql).to_arrow_table()
+            con.register(SRC, parsed)
         pairs_sql = plan.code_pairs_sql()
         if pairs_sql is not None:
             con.register(CODES, codebook.lookup(pairs_sql))
@@ -226,8 +226,6 @@ def _stage_chunk(
             con.register(CATS, category_table(values))
         return staging.add(con, staged_sql)
     finally:
-        if small:
-            con.execute(f"DROP VIEW IF EXISTS {SRC}")
         for name in (CHUNK, SRC, CODES, CATS):
             con.unregister(name)
 
@@ -256,8 +254,10 @@ def write_batch(
     mapping: SourceMapping,
     staged: str,
     inline: bool = False,
+    registered: bool = False,
 ) -> None:
-    """What ``commit_batch`` writes, inside the caller's transaction."""
+    """What ``commit_batch`` writes, inside the caller's transaction (``registered``: the
+    mapping is the catalog's own, so there is nothing to register)."""
     if inline:
         con.execute(f"INSERT INTO inline_records SELECT * FROM {INLINE_NEW}")
     con.execute(
@@ -276,4 +276,5 @@ def write_batch(
     )
     if batch.rows_quarantined:
         quarantine.insert_staged(con, staged, batch.batch_id, batch.source, batch.file)
-    register_source(con, mapping)
+    if not registered:
+        register_source(con, mapping)

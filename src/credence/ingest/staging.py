@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credence.ingest.plan import STAGED_EXTRA
@@ -25,6 +26,7 @@ from credence.store.record_index import (
     known_ids_relation,
     write_id_index,
 )
+from credence.store.rows import arrow_of
 
 PART_ROWS = 4_000_000
 # A batch of at most this many good rows is kept inline in the catalog (see store/catalog.py).
@@ -42,7 +44,8 @@ class Staging:
     """Where one batch is assembled before it is renamed into ``records/``.
 
     ``in_memory`` (a file of a few rows, such as one record posted to the service) stages into
-    a temporary table instead of Parquet files: nothing touches the disk until the commit.
+    an Arrow table registered with the connection instead of Parquet files: nothing touches
+    the disk until the commit.
     """
 
     def __init__(self, ws: Workspace, batch_id: str, in_memory: bool = False) -> None:
@@ -52,39 +55,46 @@ class Staging:
         self.rows_dir = self.root / "rows"
         self.records_dir = self.root / "records"
         self.files: list[Path] = []
+        self.tables: list[pa.Table] = []
         self.chunks = 0
 
     def reset(self, con: duckdb.DuckDBPyConnection) -> None:
         """Start empty, removing what a run that died may have left."""
         self.cleanup(con)
         self.files = []
+        self.tables = []
         self.chunks = 0
         if not self.in_memory:
             self.rows_dir.mkdir(parents=True)
             self.records_dir.mkdir()
 
     def cleanup(self, con: duckdb.DuckDBPyConnection) -> None:
-        con.execute(f"DROP TABLE IF EXISTS {STAGED_TABLE}")
-        if self.root.exists():
+        if self.in_memory:
+            con.unregister(STAGED_TABLE)
+        elif self.root.exists():
             shutil.rmtree(self.root, ignore_errors=True)
 
     def add(self, con: duckdb.DuckDBPyConnection, staged_sql: str) -> int:
         """Stage the rows ``staged_sql`` selects (the next Parquet file); return how many."""
         if self.in_memory:
-            if self.chunks == 0:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED_TABLE} AS {staged_sql}")
-                rows = con.execute(f"SELECT COUNT(*) FROM {STAGED_TABLE}").fetchall()
-            else:
-                rows = con.execute(f"INSERT INTO {STAGED_TABLE} {staged_sql}").fetchall()
-            written = rows[0][0] if rows else 0
+            table = arrow_of(con, staged_sql)
+            self.tables.append(table)
             self.chunks += 1
-            return int(written)
+            con.register(STAGED_TABLE, self.staged)
+            return table.num_rows
         path = self.rows_dir / f"rows-{len(self.files):06d}.parquet"
         rows = con.execute(
             f"COPY ({staged_sql}) TO {lit(path.as_posix())} (FORMAT parquet, COMPRESSION snappy)"
         ).fetchall()
         self.files.append(path)
         return int(rows[0][0]) if rows else 0
+
+    @property
+    def staged(self) -> pa.Table:
+        """The rows staged in memory, as one Arrow table."""
+        if len(self.tables) == 1:
+            return self.tables[0]
+        return pa.concat_tables(self.tables)
 
     @property
     def relation(self) -> str:
@@ -132,6 +142,16 @@ class Staging:
             con.execute("DROP TABLE IF EXISTS staged_known")
         write_id_index(con, self.records_dir)
         return written
+
+    def insert_inline(self, con: duckdb.DuckDBPyConnection, row_numbers: list[int]) -> None:
+        """Insert the staged rows with these row numbers into ``inline_records`` (inside the
+        caller's transaction), in the batch order: the small intake's own write."""
+        columns = ", ".join(RECORD_COLUMNS)
+        con.execute(
+            f"INSERT INTO inline_records SELECT {columns} FROM {self.relation} "
+            f"WHERE list_contains(?::BIGINT[], row_number) ORDER BY {SUBJECT_ORDER}",
+            [row_numbers],
+        )
 
     def _write_inline(self, con: duckdb.DuckDBPyConnection, good: str, columns: str) -> int:
         """The few new records into ``inline_new``: their ids are looked up one by one, not

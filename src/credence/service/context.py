@@ -43,10 +43,11 @@ class Service:
         """The ruleset and day of the last scoring run (kept until the service changes them)."""
         return self.cached(("basis",), lambda: current_basis(con, self.today()))
 
-    def keep_basis(self, basis: Basis) -> None:
-        """The basis a change has just set (an in-place rescore names its own run)."""
-        _, _, generation = self.cache_get(("basis",))
-        self.cache_put(("basis",), basis, generation)
+    def keep(self, key: Hashable, value: object) -> None:
+        """Keep what a change has just made known (an in-place rescore names its own run), so
+        the next request need not read it again."""
+        _, _, generation = self.cache_get(key)
+        self.cache_put(key, value, generation)
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A result of the current records and scores, computed once until the next change.

@@ -59,13 +59,34 @@ def refresh_names(con: duckdb.DuckDBPyConnection, ws: Workspace | None = None) -
     return changed
 
 
+_STATE = (
+    "SELECT (SELECT COUNT(*) FROM batches), (SELECT max(committed_at) FROM batches), "
+    "(SELECT max(batches) FROM subject_names_state), "
+    "(SELECT max(last_commit) FROM subject_names_state)"
+)
+
+
+def names_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the names were built from every committed batch."""
+    total, last_commit, built_batches, built_commit = con.execute(_STATE).fetchall()[0]
+    return built_batches is not None and (built_batches, built_commit) == (total, last_commit)
+
+
+def advance_names(con: duckdb.DuckDBPyConnection, batches: int) -> None:
+    """Count ``batches`` new batches, committed in the caller's transaction, that name no one
+    as built into the names (the caller knows: the names were current before them, and none of
+    their records gives a name)."""
+    # A batch commits at its transaction's now(): the latest commit is the later of the two.
+    con.execute(
+        "UPDATE subject_names_state SET batches = batches + ?, "
+        "last_commit = greatest(last_commit, now())",
+        [batches],
+    )
+
+
 def update_names(con: duckdb.DuckDBPyConnection, ws: Workspace | None = None) -> bool:
     """What ``refresh_names`` does, inside the caller's transaction (the tables exist)."""
-    total, last_commit, built_batches, built_commit = con.execute(
-        "SELECT (SELECT COUNT(*) FROM batches), (SELECT max(committed_at) FROM batches), "
-        "(SELECT max(batches) FROM subject_names_state), "
-        "(SELECT max(last_commit) FROM subject_names_state)"
-    ).fetchall()[0]
+    total, last_commit, built_batches, built_commit = con.execute(_STATE).fetchall()[0]
     built = None if built_batches is None else (built_batches, built_commit)
     if built == (total, last_commit):
         return False

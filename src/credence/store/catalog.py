@@ -54,6 +54,7 @@ CATALOG_COLUMNS = (
     "ALTER TABLE rulesets ADD COLUMN IF NOT EXISTS published_at TIMESTAMPTZ",
     "ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS known_at TIMESTAMPTZ",
     "ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS results_digest VARCHAR",
+    "ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS scored BIGINT",
 )
 
 

@@ -13,6 +13,7 @@ an index once written stays true); their unsorted parts are still read correctly
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,6 @@ from credence.store.rows import dict_rows
 from credence.store.workspace import (
     INLINE_PATH,
     Workspace,
-    inline_records_sql,
     lit,
     parquet_scan,
 )
@@ -60,12 +60,41 @@ def write_id_index(con: duckdb.DuckDBPyConnection, batch_dir: Path) -> Path:
     return target
 
 
+@dataclass(frozen=True)
+class BatchFiles:
+    """The committed Parquet batches' files, in commit order: their parts and their id
+    indexes. A long-lived caller keeps them while no Parquet batch is committed."""
+
+    parts: list[str]
+    id_indexes: list[str]
+
+
+def batch_files(ws: Workspace, con: duckdb.DuckDBPyConnection) -> BatchFiles:
+    """The parts and id indexes of every committed Parquet batch (one catalog query)."""
+    paths = _batch_paths(con)
+    return BatchFiles(
+        [f for path in paths for f in ws.parts_of(path)], _id_indexes(ws, con, paths)
+    )
+
+
 def id_index_files(ws: Workspace, con: duckdb.DuckDBPyConnection) -> list[str]:
     """The id index of every committed batch, writing any that is missing."""
+    return _id_indexes(ws, con, _batch_paths(con))
+
+
+def _batch_paths(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        str(path)
+        for (path,) in con.execute(
+            "SELECT path FROM batches WHERE path <> ? ORDER BY committed_at, batch_id",
+            [INLINE_PATH],
+        ).fetchall()
+    ]
+
+
+def _id_indexes(ws: Workspace, con: duckdb.DuckDBPyConnection, paths: list[str]) -> list[str]:
     files: list[str] = []
-    for (path,) in con.execute(
-        "SELECT path FROM batches WHERE path <> ? ORDER BY committed_at, batch_id", [INLINE_PATH]
-    ).fetchall():
+    for path in paths:
         batch_dir = ws.root / path
         index = batch_dir / ID_INDEX
         if not index.is_file():
@@ -82,18 +111,24 @@ def known_ids_relation(ws: Workspace, con: duckdb.DuckDBPyConnection) -> str:
     files = id_index_files(ws, con)
     if files:
         parts.append(f"(SELECT record_id FROM {parquet_scan(files)})")
-    if inline_records_sql(con) is not None:
+    if ws.has_inline_records(con):
         parts.append("(SELECT record_id FROM inline_records)")
     return "(" + " UNION ALL ".join(parts) + ")"
 
 
-def known_ids(ws: Workspace, con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
+def known_ids(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    ids: list[str],
+    files: BatchFiles | None = None,
+) -> set[str]:
     """Which of a few record ids the workspace already holds: the id indexes are read only in
     the row groups whose band can hold one (``record_locator.py``), and the inline records."""
     if not ids:
         return set()
-    found = ws.locator.present(id_index_files(ws, con), "record_id", ids)
-    if inline_records_sql(con) is not None:
+    indexes = files.id_indexes if files is not None else id_index_files(ws, con)
+    found = ws.locator.present(indexes, "record_id", ids)
+    if ws.has_inline_records(con):
         marks = ", ".join("?" for _ in ids)
         found.update(
             str(record_id)
@@ -105,17 +140,25 @@ def known_ids(ws: Workspace, con: duckdb.DuckDBPyConnection, ids: list[str]) -> 
 
 
 def subject_records(
-    ws: Workspace, con: duckdb.DuckDBPyConnection, subject_kind: str, subject_code: str
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    subject_kind: str,
+    subject_code: str,
+    files: BatchFiles | None = None,
+    parquet_rows: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Every current record of one subject, as the ``records`` view would give them.
 
     Rows carrying the subject's code are read from the row groups whose statistics can hold it
     (``record_locator.py``) and from the inline records; code-less rows come in through the
     subject's active links, looked up by record id only when there are any.
+    ``parquet_rows``: the rows ``subject_parquet_rows`` gave, when the caller read them already.
     """
-    files = ws.committed_files(con)
-    rows = ws.locator.subject_rows(files, subject_kind, subject_code)
-    inline = inline_records_sql(con) is not None
+    parts = files.parts if files is not None else ws.committed_files(con)
+    if parquet_rows is None:
+        parquet_rows = subject_parquet_rows(ws, parts, subject_kind, subject_code)
+    rows = list(parquet_rows)
+    inline = ws.has_inline_records(con)
     if inline:
         rows += dict_rows(
             con.execute(
@@ -124,7 +167,7 @@ def subject_records(
                 [subject_code, subject_kind],
             )
         )
-    sources = [parquet_scan(files)] if files else []
+    sources = [parquet_scan(parts)] if parts else []
     if inline:
         sources.append("inline_records")
     linked = [
@@ -150,6 +193,14 @@ def subject_records(
             )
         )
     return rows
+
+
+def subject_parquet_rows(
+    ws: Workspace, parts: list[str], subject_kind: str, subject_code: str
+) -> list[dict[str, Any]]:
+    """The subject's rows in the batches' Parquet parts (no catalog needed: safe to run in a
+    thread beside the connection's own work)."""
+    return ws.locator.subject_rows(parts, subject_kind, subject_code)
 
 
 def batch_subjects(

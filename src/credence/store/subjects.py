@@ -7,6 +7,10 @@ Batches are immutable, so indexing each one once is exact.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
 import duckdb
 
 from credence.store.workspace import INLINE_PATH, Workspace, lit, parquet_scan
@@ -41,10 +45,21 @@ def refresh_subject_index(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
     return len(pending)
 
 
-def index_batch(ws: Workspace, con: duckdb.DuckDBPyConnection, batch_id: str, path: str) -> None:
-    """Index one committed batch inside the caller's transaction (and mark it indexed)."""
-    relation = _batch_relation(ws, batch_id, path)
-    if relation is not None:
+def index_batch(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    batch_id: str,
+    path: str,
+    subjects: list[tuple[str, str, date | None]] | None = None,
+) -> None:
+    """Index one committed batch inside the caller's transaction (and mark it indexed).
+
+    ``subjects`` (kind, code, first day), when the caller has just read them from the batch's
+    few rows, spares reading the batch again (the caller has made ``ensure_code_index``).
+    """
+    if subjects is not None:
+        _index_points(con, subjects, ensured=True)
+    elif (relation := _batch_relation(ws, batch_id, path)) is not None:
         _index_batch(con, relation, inline=path == INLINE_PATH)
     con.execute("INSERT INTO subject_index_batches VALUES (?)", [batch_id])
 
@@ -83,10 +98,20 @@ def _index_batch(con: duckdb.DuckDBPyConnection, relation: str, inline: bool) ->
     con.execute("DROP TABLE subject_batch")
 
 
-def _index_points(con: duckdb.DuckDBPyConnection, subjects: list[tuple[object, ...]]) -> None:
+def ensure_code_index(con: duckdb.DuckDBPyConnection) -> None:
+    """The subjects' index on their code, for point updates (kept once made)."""
+    con.execute("CREATE INDEX IF NOT EXISTS subjects_by_code ON subjects (subject_code)")
+
+
+def _index_points(
+    con: duckdb.DuckDBPyConnection, subjects: Sequence[tuple[Any, ...]], ensured: bool = False
+) -> None:
     """Each subject of a small batch: found by its code (DuckDB uses the index for a filter on
     that one column), its first day moved earlier if need be, or added."""
-    con.execute("CREATE INDEX IF NOT EXISTS subjects_by_code ON subjects (subject_code)")
+    if not subjects:
+        return
+    if not ensured:
+        ensure_code_index(con)
     for kind, code, first_seen in subjects:
         known = [
             (rowid, seen)

@@ -40,6 +40,7 @@ class Workspace:
         self.root = Path(root)
         self._parts: dict[str, list[str]] = {}  # committed batches never change: list them once
         self.locator = RecordLocator()  # their footers, for reading one subject's rows
+        self._inline_seen = False  # the catalog has inline_records (it is never dropped)
 
     @property
     def catalog_path(self) -> Path:
@@ -96,6 +97,12 @@ class Workspace:
 
     def batch_dir(self, batch_id: str) -> Path:
         return self.records_dir / f"batch={batch_id}"
+
+    def has_inline_records(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the catalog has ``inline_records`` (asked once it has been seen)."""
+        if not self._inline_seen:
+            self._inline_seen = inline_records_sql(con) is not None
+        return self._inline_seen
 
     def committed_files(
         self, con: duckdb.DuckDBPyConnection, known_at: datetime | None = None
