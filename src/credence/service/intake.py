@@ -16,6 +16,7 @@ import hashlib
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -41,7 +42,7 @@ from credence.store.subjects import ensure_code_index
 
 INTAKE_DIR = "intake"
 OPS = ROLE_PURPOSE["operator"]
-_STANDING = ("intake.standing",)
+_STANDING = "intake.standing"
 _PREFETCH = ThreadPoolExecutor(max_workers=1, thread_name_prefix="credence-history")
 
 
@@ -70,14 +71,14 @@ class _Standing:
     mappings: dict[str, SourceMapping | None]  # nor registers sources
 
 
-def _standing(service: Service, con: duckdb.DuckDBPyConnection) -> _Standing:
+def _standing(service: Service, con: duckdb.DuckDBPyConnection, day: date) -> _Standing:
     last = latest_run(con)
     current = names_current(con)
     files = batch_files(service.ws, con)
     ensure_code_index(con)
     # The subject is rescored in place on the last run when that run is of the service day;
     # its ruleset is the basis every answer of the service is given on.
-    if last is None or last["as_of"] != service.today():
+    if last is None or last["as_of"] != day:
         return _Standing(None, None, None, None, current, files, {})
     ensure_subject_indexes(con)  # outside any transaction: built once after a full run
     digest = str(last["ruleset_hash"])
@@ -93,7 +94,8 @@ def post_record(
 ) -> Intake:
     """Ingest one row of ``source`` and rescore its subject, audited as ``actor``."""
     with service.db.write_lock, service.db.read() as con:
-        standing = service.cached(_STANDING, lambda: _standing(service, con))
+        day = service.today()  # what is kept holds for one service day (the clock may move)
+        standing = service.cached((_STANDING, day), lambda: _standing(service, con, day))
         if source not in standing.mappings:
             standing.mappings[source] = stored_mapping(con, source)
         mapping = standing.mappings[source]
@@ -129,7 +131,7 @@ def post_record(
                         "scored": standing.scored}  # fmt: skip
                 read = {subject: future.result() for subject, future in reading.items()}
                 run = rescore_in_transaction(
-                    service.ws, con, standing.ruleset, service.today(), small.subjects, last,
+                    service.ws, con, standing.ruleset, day, small.subjects, last,
                     explained, standing.files, read,
                 )  # fmt: skip
             if standing.names_current and not small.names_given:
@@ -156,7 +158,7 @@ def post_record(
             service.keep(
                 ("basis",), Basis(standing.ruleset, run.as_of, run.run_id, standing.ruleset_hash)
             )
-        service.keep(_STANDING, moved)
+        service.keep((_STANDING, day), moved)
     return Intake(
         report, subject, small.quarantine, run, None if subject is None else explained.get(subject)
     )
