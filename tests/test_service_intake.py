@@ -148,3 +148,28 @@ def test_a_post_on_a_later_service_day_is_not_folded_into_the_earlier_run(
     as_of, engine = served.query("SELECT as_of, engine FROM score_runs WHERE run_id = ?", [run])[0]
     assert as_of == served.clock.day and engine != "incremental"  # everyone, on the new day
     assert served.one("SELECT COUNT(*) FROM scores WHERE as_of <> ?", [served.clock.day]) == 0
+
+
+def test_posts_rescored_in_place_equal_a_full_rescore(served: Served) -> None:
+    """Several posts (two on one firm, a person's, a new firm's), then everyone rescored: the
+    full run's results digest is the one the last in-place run folded."""
+    org, other = (
+        code
+        for (code,) in served.query(
+            "SELECT subject_code FROM scores WHERE subject_kind = 'organization' "
+            "ORDER BY subject_code LIMIT 2 OFFSET 7"
+        )
+    )
+    for row in (_row(org, 7501), _row(org, 7502, kind="警告"), _row(other, 7503),
+                _row(generate_uscc(random.Random(43)), 7504)):  # fmt: skip
+        posted = _post(served, row)
+        assert posted.status_code == 201, posted.text
+    folded = served.one(
+        "SELECT results_digest FROM score_runs WHERE run_id = ?", [posted.json()["rescored_run"]]
+    )
+    full = served.client.post("/operator/rescore", headers=served.key("operator"))
+    assert full.status_code == 200, full.text
+    digest = served.one(
+        "SELECT results_digest FROM score_runs ORDER BY finished_at DESC LIMIT 1"
+    )
+    assert digest == folded
