@@ -7,6 +7,7 @@ across chunks, so each distinct code is checked once per file.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,17 +39,45 @@ def shown_code(kind: str, code: str) -> str:
     return mask(code) if kind == "person" or _looks_personal(code) else code
 
 
+def check_code(kind: str, raw: str) -> dict[str, Any]:
+    """One raw code of a subject kind: its canonical spelling, whether python-stdnum passes it,
+    and how messages may show it."""
+    code = compact(raw)
+    return {"code": code, "valid": is_valid_code(kind, code), "shown": shown_code(kind, code)}
+
+
 def check_codes(pairs: Iterable[tuple[str, str]]) -> pa.Table:
     """A CODE_SCHEMA row for each (subject kind, raw code), checked by python-stdnum."""
     columns: dict[str, list[Any]] = {name: [] for name in CODE_SCHEMA.names}
     for kind, raw in pairs:
-        code = compact(raw)
+        checked = check_code(kind, raw)
         columns["kind"].append(kind)
         columns["raw"].append(raw)
-        columns["code"].append(code)
-        columns["valid"].append(is_valid_code(kind, code))
-        columns["shown"].append(shown_code(kind, code))
+        for name in ("code", "valid", "shown"):
+            columns[name].append(checked[name])
     return pa.table(columns, schema=CODE_SCHEMA)
+
+
+# The same lookups as SQL functions, for a file of a few rows: its whole check is one statement
+# (``pipeline.small_check_sql``) instead of one per lookup.
+CHECK_CODE_FN, FORBIDDEN_FN = "credence_check_code", "credence_forbidden_category"
+
+
+_WITH_FUNCTIONS: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+
+def ensure_check_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """Register the lookups as functions of this connection (each connection has its own;
+    the service's connections live long, so each registers them once). Call it outside a
+    transaction: a rollback would take the functions with it."""
+    if con in _WITH_FUNCTIONS:
+        return
+    con.create_function(
+        CHECK_CODE_FN, check_code, ["VARCHAR", "VARCHAR"],
+        "STRUCT(code VARCHAR, valid BOOLEAN, shown VARCHAR)",
+    )  # fmt: skip
+    con.create_function(FORBIDDEN_FN, is_forbidden_category, ["VARCHAR"], "BOOLEAN")
+    _WITH_FUNCTIONS.add(con)
 
 
 class CodeBook:

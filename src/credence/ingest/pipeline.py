@@ -24,14 +24,19 @@ import pyarrow as pa
 
 from credence.errors import IngestError
 from credence.ingest import quarantine
-from credence.ingest.codes import CodeBook, category_table
+from credence.ingest.codes import (
+    CHECK_CODE_FN,
+    FORBIDDEN_FN,
+    CodeBook,
+    category_table,
+    ensure_check_functions,
+)
 from credence.ingest.mapping import SourceMapping
 from credence.ingest.plan import CATS, CHUNK, CODES, SRC, ChunkPlan
 from credence.ingest.readers import SourceFile, fingerprint, open_source
 from credence.ingest.registry import register_source
 from credence.ingest.staging import INLINE_MAX_ROWS, INLINE_NEW, Staging
 from credence.store import Workspace
-from credence.store.rows import arrow_of
 from credence.store.subjects import refresh_subject_index
 from credence.store.workspace import INLINE_PATH
 
@@ -143,6 +148,8 @@ def _ingest_batch(
     staging.reset(con)
     try:
         stage_file(con, source, mapping, report, staging, progress)
+        if staging.in_memory:
+            staging.register(con)
         good = staging.count_good(con)
         inline = good <= INLINE_MAX_ROWS
         report.loaded = staging.write_records(con, inline=inline)
@@ -208,15 +215,20 @@ def _stage_chunk(
 ) -> int:
     """Register the chunk and its lookups (Arrow tables), then stage its checked rows.
 
-    The parsed values of a ``small`` chunk (a few rows) are fetched without a relation's
-    second planning; for a few rows that planning is most of the cost.
+    A ``small`` chunk (a few rows) is checked in one statement instead (``small_check_sql``):
+    for a few rows, planning each statement is most of the cost.
     """
     con.register(CHUNK, chunk)
+    if small:
+        try:
+            ensure_check_functions(con)
+            return staging.add(con, small_check_sql(plan, staged_sql))
+        finally:
+            con.unregister(CHUNK)
     try:
         src_sql = plan.src_sql()
         if src_sql is not None:
-            parsed = arrow_of(con, src_sql) if small else con.sql(src_sql).to_arrow_table()
-            con.register(SRC, parsed)
+            con.register(SRC, con.sql(src_sql).to_arrow_table())
         pairs_sql = plan.code_pairs_sql()
         if pairs_sql is not None:
             con.register(CODES, codebook.lookup(pairs_sql))
@@ -228,6 +240,31 @@ def _stage_chunk(
     finally:
         for name in (CHUNK, SRC, CODES, CATS):
             con.unregister(name)
+
+
+def small_check_sql(plan: ChunkPlan, staged_sql: str) -> str:
+    """The chunk's whole check as one statement: the parsed values, the code lookup and the
+    category safeguard become common table expressions, the lookups calling the same Python
+    checks through SQL functions (``codes.ensure_check_functions``)."""
+    parts: list[str] = []
+    src_sql = plan.src_sql()
+    if src_sql is not None:
+        parts.append(f"{SRC} AS ({src_sql})")
+    pairs_sql = plan.code_pairs_sql()
+    if pairs_sql is not None:
+        parts.append(
+            f"{CODES} AS (SELECT kind, raw, c.code AS code, c.valid AS valid, c.shown AS shown "
+            f"FROM (SELECT kind, raw, {CHECK_CODE_FN}(kind, raw) AS c FROM ({pairs_sql})))"
+        )
+    categories_sql = plan.categories_sql()
+    if categories_sql is not None:
+        parts.append(
+            f"{CATS} AS (SELECT v.category, {FORBIDDEN_FN}(v.category) AS forbidden "
+            f"FROM ({categories_sql}) AS v(category))"
+        )
+    if not parts:
+        return staged_sql
+    return f"WITH {', '.join(parts)} SELECT * FROM ({staged_sql})"
 
 
 def commit_batch(
@@ -252,7 +289,7 @@ def write_batch(
     con: duckdb.DuckDBPyConnection,
     batch: BatchRow,
     mapping: SourceMapping,
-    staged: str,
+    staged: str | None,
     inline: bool = False,
     registered: bool = False,
 ) -> None:
@@ -275,6 +312,7 @@ def write_batch(
         ],
     )
     if batch.rows_quarantined:
+        assert staged is not None, "quarantined rows are copied from the staged relation"
         quarantine.insert_staged(con, staged, batch.batch_id, batch.source, batch.file)
     if not registered:
         register_source(con, mapping)

@@ -90,7 +90,7 @@ def ingest_small(
     staging = Staging(ws, batch_id, in_memory=True)
     try:
         stage_file(con, source_file, mapping, report, staging, None)
-        rows = sorted(staging.staged.to_pylist(), key=lambda r: r["row_number"])
+        rows = sorted(staging.rows, key=lambda r: r["row_number"])
         good = [r for r in rows if r["reason"] is None]
         known = known_ids(ws, con, sorted({str(r["record_id"]) for r in good}), files)
         new = _first_of_each(good, known)
@@ -104,12 +104,15 @@ def ingest_small(
         report.quarantined = len(held)
         report.quarantined_by_reason = dict(sorted(reasons.items(), key=lambda r: (-r[1], r[0])))
         if new:
-            staging.insert_inline(con, [int(r["row_number"]) for r in new])
+            staging.insert_inline(con, new)
+        if held:  # the quarantine rows are copied from the staged relation
+            staging.register(con)
         batch = BatchRow(
             batch_id, mapping.source, report.file, digest.sha256, INLINE_PATH, report.rows_in,
             report.loaded, report.quarantined, report.duplicates,
         )  # fmt: skip
-        write_batch(con, batch, mapping, staging.relation, registered=registered)
+        staged = staging.relation if held else None  # only quarantine rows are copied from it
+        write_batch(con, batch, mapping, staged, registered=registered)
         index_batch(ws, con, batch_id, INLINE_PATH, subjects=subjects)
     finally:
         staging.cleanup(con)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -26,7 +27,6 @@ from credence.store.record_index import (
     known_ids_relation,
     write_id_index,
 )
-from credence.store.rows import arrow_of
 
 PART_ROWS = 4_000_000
 # A batch of at most this many good rows is kept inline in the catalog (see store/catalog.py).
@@ -38,6 +38,11 @@ _DICTIONARY_COLUMNS = [c for c in RECORD_COLUMNS if c not in ("record_id", "row_
 
 
 STAGED_TABLE = "staged_rows"
+# The staged rows' columns as Arrow: the records' (any may be empty on a bad row), then why.
+STAGED_SCHEMA = pa.schema(
+    [field.with_nullable(True) for field in RECORD_SCHEMA]
+    + [pa.field(name, pa.string()) for name in STAGED_EXTRA]
+)
 
 
 class Staging:
@@ -55,14 +60,16 @@ class Staging:
         self.rows_dir = self.root / "rows"
         self.records_dir = self.root / "records"
         self.files: list[Path] = []
-        self.tables: list[pa.Table] = []
+        self.rows: list[dict[str, Any]] = []  # in memory: the staged rows, as the query gave them
+        self._con: duckdb.DuckDBPyConnection | None = None  # where they are registered, once asked
         self.chunks = 0
 
     def reset(self, con: duckdb.DuckDBPyConnection) -> None:
         """Start empty, removing what a run that died may have left."""
         self.cleanup(con)
         self.files = []
-        self.tables = []
+        self.rows = []
+        self._con = None
         self.chunks = 0
         if not self.in_memory:
             self.rows_dir.mkdir(parents=True)
@@ -70,18 +77,23 @@ class Staging:
 
     def cleanup(self, con: duckdb.DuckDBPyConnection) -> None:
         if self.in_memory:
-            con.unregister(STAGED_TABLE)
+            if self._con is not None:
+                self._con.unregister(STAGED_TABLE)
+                self._con = None
         elif self.root.exists():
             shutil.rmtree(self.root, ignore_errors=True)
 
     def add(self, con: duckdb.DuckDBPyConnection, staged_sql: str) -> int:
         """Stage the rows ``staged_sql`` selects (the next Parquet file); return how many."""
         if self.in_memory:
-            table = arrow_of(con, staged_sql)
-            self.tables.append(table)
+            found = con.execute(staged_sql)
+            names = [d[0] for d in found.description or []]
+            added = [dict(zip(names, row, strict=True)) for row in found.fetchall()]
+            self.rows.extend(added)
             self.chunks += 1
-            con.register(STAGED_TABLE, self.staged)
-            return table.num_rows
+            if self._con is not None:  # registered already: the new rows replace the old view
+                self.register(con)
+            return len(added)
         path = self.rows_dir / f"rows-{len(self.files):06d}.parquet"
         rows = con.execute(
             f"COPY ({staged_sql}) TO {lit(path.as_posix())} (FORMAT parquet, COMPRESSION snappy)"
@@ -89,17 +101,18 @@ class Staging:
         self.files.append(path)
         return int(rows[0][0]) if rows else 0
 
-    @property
-    def staged(self) -> pa.Table:
-        """The rows staged in memory, as one Arrow table."""
-        if len(self.tables) == 1:
-            return self.tables[0]
-        return pa.concat_tables(self.tables)
+    def register(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Make the rows staged in memory readable as ``staged_rows`` on ``con`` (``relation``
+        names it from then on). A caller that only reads ``rows`` never pays for it."""
+        con.register(STAGED_TABLE, pa.Table.from_pylist(self.rows, schema=STAGED_SCHEMA))
+        self._con = con
 
     @property
     def relation(self) -> str:
         """SQL for the staged rows: RECORD_COLUMNS, then reason, field, detail, raw."""
         if self.in_memory and self.chunks:
+            if self._con is None:
+                raise RuntimeError("staged rows kept in memory: register them first")
             return STAGED_TABLE
         if self.files:
             listing = ", ".join(lit(p.as_posix()) for p in self.files)
@@ -143,14 +156,19 @@ class Staging:
         write_id_index(con, self.records_dir)
         return written
 
-    def insert_inline(self, con: duckdb.DuckDBPyConnection, row_numbers: list[int]) -> None:
-        """Insert the staged rows with these row numbers into ``inline_records`` (inside the
-        caller's transaction), in the batch order: the small intake's own write."""
-        columns = ", ".join(RECORD_COLUMNS)
+    @staticmethod
+    def insert_inline(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+        """Insert these staged rows into ``inline_records`` (inside the caller's transaction),
+        in the batch order: the small intake's own write, one statement."""
+        ordered = sorted(
+            rows, key=lambda r: (r["subject_kind"], r["subject_code"] is None,
+                                 r["subject_code"] or "", r["record_id"]),
+        )  # fmt: skip
+        one = "(" + ", ".join("?" for _ in RECORD_COLUMNS) + ")"
         con.execute(
-            f"INSERT INTO inline_records SELECT {columns} FROM {self.relation} "
-            f"WHERE list_contains(?::BIGINT[], row_number) ORDER BY {SUBJECT_ORDER}",
-            [row_numbers],
+            f"INSERT INTO inline_records ({', '.join(RECORD_COLUMNS)}) "
+            f"VALUES {', '.join(one for _ in ordered)}",
+            [row[c] for row in ordered for c in RECORD_COLUMNS],
         )
 
     def _write_inline(self, con: duckdb.DuckDBPyConnection, good: str, columns: str) -> int:

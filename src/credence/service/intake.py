@@ -23,6 +23,7 @@ import duckdb
 
 from credence.errors import IngestError, NotFoundError
 from credence.incremental import ensure_subject_indexes, rescore_in_transaction
+from credence.ingest.codes import ensure_check_functions
 from credence.ingest.mapping import SourceMapping
 from credence.ingest.pipeline import IngestReport
 from credence.ingest.registry import stored_mapping
@@ -109,6 +110,7 @@ def post_record(
         # The subjects' history in Parquet is read on a second thread while their new record
         # is written (both wait on I/O and decoding outside the interpreter lock).
         reading: dict[tuple[str, str], Future[list[dict[str, Any]]]] = {}
+        ensure_check_functions(con)  # outside the transaction, whose rollback would drop them
         con.execute("BEGIN TRANSACTION")
         try:
             try:
