@@ -139,3 +139,59 @@ def test_ingest_with_rescore_updates_only_the_named_subjects(tmp_path: Path) -> 
     assert after is not None and before is not None and after[0] < before[0]
     assert engine == "incremental" and runs_after == (runs_before[0] + 1,)  # type: ignore[index]
     assert digest == score_workspace(ws, ruleset, DAY).results_digest
+
+
+def test_one_subject_rescored_leaves_another_kind_with_the_same_code_alone(
+    tmp_path: Path,
+) -> None:
+    """Rescoring one subject deletes its own rows only, even where a subject of the other kind
+    carries the same code (the rows are then found by their row ids, not by the code)."""
+    root = tmp_path / "ws"
+    run_demo(root, people=120, organizations=20, seed=17, as_of=DAY)
+    ws = Workspace.open(root)
+    ruleset = load_ruleset(default_ruleset_path())
+    score_workspace(ws, ruleset, DAY)
+    con = ws.connect()
+    try:
+        (firm,) = con.execute(
+            "SELECT subject_code FROM score_lines WHERE subject_kind = 'organization' "
+            "ORDER BY subject_code LIMIT 1"
+        ).fetchone() or ("",)
+        for table in ("scores", "score_lines"):  # a person's rows under the firm's code
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT * REPLACE ('person' AS subject_kind) "
+                f"FROM {table} WHERE subject_code = ? AND subject_kind = 'organization'",
+                [firm],
+            )
+        planted = {
+            table: con.execute(
+                f"SELECT * FROM {table} WHERE subject_code = ? AND subject_kind = 'person' "
+                "ORDER BY ALL",
+                [firm],
+            ).fetchall()
+            for table in ("scores", "score_lines")
+        }
+        before = con.execute(
+            "SELECT * FROM score_lines WHERE subject_code = ? AND subject_kind = 'organization' "
+            "ORDER BY ALL",
+            [firm],
+        ).fetchall()
+    finally:
+        con.close()
+    assert planted["scores"] and planted["score_lines"]
+    rescore_subjects(ws, ruleset, DAY, [("organization", firm)])
+    con = ws.connect()
+    try:
+        for table, rows in planted.items():
+            assert con.execute(
+                f"SELECT * FROM {table} WHERE subject_code = ? AND subject_kind = 'person' "
+                "ORDER BY ALL",
+                [firm],
+            ).fetchall() == rows
+        assert con.execute(
+            "SELECT * FROM score_lines WHERE subject_code = ? AND subject_kind = 'organization' "
+            "ORDER BY ALL",
+            [firm],
+        ).fetchall() == before
+    finally:
+        con.close()

@@ -127,3 +127,51 @@ def test_known_at_hides_later_inline_batches_and_files_carry_them(
     assert sorted(pq.read_table(now[0])["record_id"].to_pylist()) == sorted(
         set(pq.read_table(now[0])["record_id"].to_pylist())
     )
+
+
+@pytest.mark.parametrize("size", [3, 20], ids=["values", "arrow"])
+def test_a_small_intake_in_a_transaction_writes_what_a_file_ingest_writes(
+    tmp_path: Path, size: int
+) -> None:
+    """``ingest_small`` (the service's one-transaction path) and ``ingest_file`` on the same
+    file: the same inline records, report and quarantine, however many rows (a few go in as
+    values, more as one Arrow table)."""
+    from credence.ingest.small import ingest_small
+
+    (tmp_path / "late.yaml").write_text(MAPPING, encoding="utf-8")
+    mapping = load_mapping(tmp_path / "late.yaml")
+    lines = [f"C{n},ORG,{FIRM},UNF,2026-03-{n % 27 + 1:02d}" for n in range(size)]
+    lines += [lines[0], f"BAD,ORG,{FIRM[:-1]}X,UNF,2026-03-01"]  # a repeat and a bad code
+    path = tmp_path / "rows.csv"
+    path.write_text("case,kind,code,event,day\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    found = {}
+    for way in ("file", "small"):
+        ws = Workspace.init(tmp_path / way)
+        if way == "file":
+            report = ingest_file(ws, path, mapping)
+        else:
+            con = ws.connect()
+            try:
+                con.execute("BEGIN TRANSACTION")
+                small = ingest_small(ws, con, path, mapping)
+                con.execute("COMMIT")
+            finally:
+                con.close()
+            report = small.report
+            assert small.subjects == [("organization", FIRM)]
+            assert [q["reason"] for q in small.quarantine] == ["bad_check_digit"]
+        con = ws.connect(read_only=True)
+        try:
+            rows = con.execute(
+                "SELECT * EXCLUDE (ingested_at) FROM inline_records ORDER BY record_id"
+            ).fetchall()
+            held = con.execute("SELECT row_number, field, reason FROM quarantine").fetchall()
+            subjects = con.execute("SELECT * FROM subjects").fetchall() if way == "small" else None
+        finally:
+            con.close()
+        counts = (report.rows_in, report.loaded, report.duplicates, report.quarantined)
+        found[way] = (rows, held, counts, report.quarantined_by_reason)
+        if subjects is not None:
+            assert subjects == [("organization", FIRM, min(r[9] for r in rows))]
+    assert found["small"] == found["file"]
+    assert found["small"][2] == (size + 2, size, 1, 1)

@@ -17,14 +17,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from credence.rules.explain import Explanation, explain
 from credence.rules.loader import ruleset_hash
 from credence.rules.spec import Ruleset
 from credence.scoring import DIGEST_PARTS, DIGEST_SQL, ScoreRun, latest_run, score_workspace
 from credence.store import Workspace
-from credence.store.overrides import overrides_for
-from credence.store.record_index import BatchFiles, batch_subjects, subject_records
+from credence.store.record_index import BatchFiles, batch_subjects, subject_history
 from credence.store.rulesets import stored_ruleset
 from credence.store.subjects import refresh_subject_index
 
@@ -99,8 +99,7 @@ def rescore_in_transaction(
     rows = {name: [] for name in _TABLES}  # type: dict[str, list[dict[str, Any]]]
     for kind, code in wanted:
         read = None if parquet_rows is None else parquet_rows.get((kind, code))
-        records = subject_records(ws, con, kind, code, files, read)
-        decisions = overrides_for(con, (r["record_id"] for r in records))
+        records, decisions = subject_history(ws, con, kind, code, files, read)
         ex = explain(ruleset, kind, code, records, as_of, decisions)
         if explained is not None:
             explained[(kind, code)] = ex
@@ -162,11 +161,12 @@ def _subject_rows(
     tables: Iterable[tuple[str, str]],
     subjects: list[Subject],
     scored_rows: list[int],
+    shared: set[tuple[str, str]],
 ) -> dict[str, tuple[tuple[int, int], list[int]]]:
     """The subjects' rows in each results table (name, digest hash expression), found through
     the subject indexes in one query per subject: per table, (how many and the XOR of their
     digest hashes, their row ids). The row ids of their scored rows in ``scores`` are added to
-    ``scored_rows``."""
+    ``scored_rows``, and (table, code) to ``shared`` where another kind of subject has the code."""
     named = list(tables)
     found: dict[str, tuple[tuple[int, int], list[int]]] = {}
     counts = {name: [0, 0] for name, _ in named}
@@ -187,6 +187,8 @@ def _subject_rows(
                 rowids[table].append(int(rowid))
                 if scored:
                     scored_rows.append(int(rowid))
+            else:
+                shared.add((table, code))
     for name, _ in named:
         found[name] = ((counts[name][0], counts[name][1]), rowids[name])
     return found
@@ -258,25 +260,23 @@ def _swap(
     insert returns the new rows' hashes), and how many more subjects are scored."""
     hashes = dict(DIGEST_PARTS)
     scored_before: list[int] = []
+    shared: set[tuple[str, str]] = set()
     old = _subject_rows(
-        con, ((name, hashes.get(name, "0")) for name in _TABLES), subjects, scored_before
+        con, ((name, hashes.get(name, "0")) for name in _TABLES), subjects, scored_before, shared
     )
     new: dict[str, tuple[int, int]] = {}
     for name in _TABLES:
         rowids = old[name][1]
-        if rowids:
+        if rowids and len(subjects) == 1 and (name, subjects[0][1]) not in shared:
+            # Every row with the code is the subject's own: deleted through the code's index.
+            con.execute(f"DELETE FROM {name} WHERE subject_code = ?", [subjects[0][1]])
+        elif rowids:
             marks = ", ".join("?" for _ in rowids)
             con.execute(f"DELETE FROM {name} WHERE rowid IN ({marks})", rowids)
         new[name] = (0, 0)
         if rows[name]:
-            columns = list(rows[name][0])  # the plan's columns, as _rows_of names them
-            one = "(" + ", ".join("?" for _ in columns) + ")"
             returning = f" RETURNING ({hashes[name]})::UBIGINT" if name in hashes else ""
-            inserted = con.execute(
-                f"INSERT INTO {name} ({', '.join(columns)}) "
-                f"VALUES {', '.join(one for _ in rows[name])}{returning}",
-                [row.get(c) for row in rows[name] for c in columns],
-            ).fetchall()
+            inserted = insert_rows(con, name, rows[name], returning)
             if returning:
                 xor = 0
                 for (value,) in inserted:
@@ -285,6 +285,34 @@ def _swap(
     tables = [table for table, _ in DIGEST_PARTS]
     scored_after = sum(1 for row in rows["scores"] if row["scored"])
     return [old[t][0] for t in tables], [new[t] for t in tables], scored_after - len(scored_before)
+
+
+# Up to this many rows go in as one statement's values; more, as one Arrow table: binding every
+# value of a subject with ninety score lines costs four times the table's hand-over.
+VALUES_MAX_ROWS = 16
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], returning: str = ""
+) -> list[tuple[Any, ...]]:
+    """Insert rows (dicts with the same keys, named as the table's columns) in one statement;
+    what ``returning`` (a RETURNING clause, or nothing) gives comes back."""
+    columns = list(rows[0])
+    names = ", ".join(columns)
+    if len(rows) <= VALUES_MAX_ROWS:
+        one = "(" + ", ".join("?" for _ in columns) + ")"
+        return con.execute(
+            f"INSERT INTO {table} ({names}) VALUES {', '.join(one for _ in rows)}{returning}",
+            [row.get(c) for row in rows for c in columns],
+        ).fetchall()
+    handed = f"{table}_new_rows"
+    con.register(handed, pa.Table.from_pylist(rows))
+    try:
+        return con.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {handed}{returning}"
+        ).fetchall()
+    finally:
+        con.unregister(handed)
 
 
 def _record_run(

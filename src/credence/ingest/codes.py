@@ -72,11 +72,17 @@ def ensure_check_functions(con: duckdb.DuckDBPyConnection) -> None:
     transaction: a rollback would take the functions with it."""
     if con in _WITH_FUNCTIONS:
         return
-    con.create_function(
-        CHECK_CODE_FN, check_code, ["VARCHAR", "VARCHAR"],
-        "STRUCT(code VARCHAR, valid BOOLEAN, shown VARCHAR)",
+    functions = (
+        (CHECK_CODE_FN, check_code, ["VARCHAR", "VARCHAR"],
+         "STRUCT(code VARCHAR, valid BOOLEAN, shown VARCHAR)"),
+        (FORBIDDEN_FN, is_forbidden_category, ["VARCHAR"], "BOOLEAN"),
     )  # fmt: skip
-    con.create_function(FORBIDDEN_FN, is_forbidden_category, ["VARCHAR"], "BOOLEAN")
+    for name, function, parameters, returns in functions:
+        try:
+            con.create_function(name, function, parameters, returns)  # type: ignore[arg-type]
+        except duckdb.NotImplementedException as error:  # registered through another handle
+            if "already created" not in str(error):
+                raise
     _WITH_FUNCTIONS.add(con)
 
 

@@ -71,8 +71,9 @@ def ingest_small(
     index are written; the same bytes again are the same batch and write nothing.
     ``registered``: the mapping is the one the catalog holds, so it is not written again;
     ``files``: the committed Parquet batches, when the caller keeps them; ``on_subjects`` is
-    told the subjects of the new records as soon as they are known, before they are written
-    (the service starts reading those subjects' history meanwhile).
+    told the subjects the good rows name as soon as they are checked, before they are written
+    (the service starts reading those subjects' history meanwhile; a row that turns out to be
+    a repeat only costs a read).
     """
     started = time.perf_counter()
     digest = fingerprint(path)
@@ -92,11 +93,12 @@ def ingest_small(
         stage_file(con, source_file, mapping, report, staging, None)
         rows = sorted(staging.rows, key=lambda r: r["row_number"])
         good = [r for r in rows if r["reason"] is None]
+        named = _subjects_of(good)  # before repeats are known: the reading starts sooner
+        if on_subjects is not None and named:
+            on_subjects([(kind, code) for kind, code, _ in named])
         known = known_ids(ws, con, sorted({str(r["record_id"]) for r in good}), files)
         new = _first_of_each(good, known)
         subjects = _subjects_of(new)
-        if on_subjects is not None and subjects:
-            on_subjects([(kind, code) for kind, code, _ in subjects])
         held = [r for r in rows if r["reason"] is not None]
         reasons = Counter(str(r["reason"]) for r in held)  # as staged_by_reason orders them
         report.loaded = len(new)

@@ -29,6 +29,8 @@ from credence.store.record_index import (
 )
 
 PART_ROWS = 4_000_000
+# Up to this many rows of a small intake go in as one statement's values; more, as Arrow.
+VALUES_MAX_ROWS = 8
 # A batch of at most this many good rows is kept inline in the catalog (see store/catalog.py).
 INLINE_MAX_ROWS = 100
 INLINE_NEW = "inline_new"
@@ -164,6 +166,19 @@ class Staging:
             rows, key=lambda r: (r["subject_kind"], r["subject_code"] is None,
                                  r["subject_code"] or "", r["record_id"]),
         )  # fmt: skip
+        if len(ordered) > VALUES_MAX_ROWS:  # many values: handed over as Arrow instead
+            table = pa.Table.from_pylist(
+                [{c: row[c] for c in RECORD_COLUMNS} for row in ordered], schema=RECORD_SCHEMA
+            )
+            con.register("inline_new_rows", table)
+            try:
+                con.execute(
+                    f"INSERT INTO inline_records ({', '.join(RECORD_COLUMNS)}) "
+                    f"SELECT {', '.join(RECORD_COLUMNS)} FROM inline_new_rows"
+                )
+            finally:
+                con.unregister("inline_new_rows")
+            return
         one = "(" + ", ".join("?" for _ in RECORD_COLUMNS) + ")"
         con.execute(
             f"INSERT INTO inline_records ({', '.join(RECORD_COLUMNS)}) "

@@ -233,6 +233,52 @@ def consents_at(records: Iterable[Mapping[str, Any]], as_of: date) -> dict[str, 
     }
 
 
+@dataclass(frozen=True)
+class _Candidates:
+    """A ruleset's requirements for one subject kind, found by a record's kind: those naming
+    it (or a set holding it) and those whose prefix it starts with, in the ruleset's order."""
+
+    exact: dict[str, list[tuple[int, Rating, Requirement]]]
+    prefixed: list[tuple[int, str, Rating, Requirement]]
+
+    def of(self, record_kind: str) -> list[tuple[Rating, Requirement]]:
+        found = list(self.exact.get(record_kind, ()))
+        found += [(i, r, q) for i, prefix, r, q in self.prefixed if record_kind.startswith(prefix)]
+        return [(rating, requirement) for _, rating, requirement in sorted(found, key=_first)]
+
+
+def _first(item: tuple[Any, ...]) -> int:
+    return int(item[0])
+
+
+# Rulesets are few and long-lived: their indexes are kept, the ruleset held with its index.
+_CANDIDATES: dict[tuple[int, str], tuple[Ruleset, _Candidates]] = {}
+
+
+def _by_record_kind(ruleset: Ruleset, kind: str) -> _Candidates:
+    """The requirements that apply to subjects of ``kind``, indexed by the record kinds they
+    match: a record is checked against those alone, not against every requirement."""
+    kept = _CANDIDATES.get((id(ruleset), kind))
+    if kept is not None and kept[0] is ruleset:
+        return kept[1]
+    exact: dict[str, list[tuple[int, Rating, Requirement]]] = defaultdict(list)
+    prefixed: list[tuple[int, str, Rating, Requirement]] = []
+    for index, (rating, requirement) in enumerate(ruleset.requirements()):
+        if kind not in subject_kinds(rating, requirement):
+            continue
+        kinds = requirement.when.kind.exact()
+        if kinds is None:
+            prefixed.append((index, requirement.when.kind.prefix or "", rating, requirement))
+        else:
+            for record_kind in kinds:
+                exact[record_kind].append((index, rating, requirement))
+    found = _Candidates(dict(exact), prefixed)
+    if len(_CANDIDATES) > 64:
+        _CANDIDATES.clear()
+    _CANDIDATES[(id(ruleset), kind)] = (ruleset, found)
+    return found
+
+
 def _match(
     ruleset: Ruleset,
     records: list[Mapping[str, Any]],
@@ -242,15 +288,14 @@ def _match(
     overrides: Mapping[str, Override],
 ) -> list[_Matched]:
     found = []
+    candidates = _by_record_kind(ruleset, kind)
     for record in records:
         if record["occurred_at"] > as_of:
             continue
         if record.get("level") == "private" and not consents.get(record["source"], False):
             continue
-        for rating, requirement in ruleset.requirements():
-            if kind in subject_kinds(rating, requirement) and requirement_matches(
-                requirement, record
-            ):
+        for rating, requirement in candidates.of(record["kind"]):
+            if requirement_matches(requirement, record):
                 found.append(
                     _Matched(
                         record,

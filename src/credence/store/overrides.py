@@ -37,14 +37,21 @@ def add_override(
     )
 
 
+# How the decisions on one record fold (grouped by record): voided by any void, repaired from
+# its earliest repair. The scoring plan folds them the same way.
+FOLDED = (
+    "record_id, bool_or(action = 'void') AS voided, "
+    "min(effective_on) FILTER (action = 'repair') AS repaired_on"
+)
+
+
 def overrides_for(con: duckdb.DuckDBPyConnection, record_ids: Iterable[str]) -> dict[str, Override]:
     """The decisions on the given records, folded as the scoring plan folds them."""
     ids = sorted(set(record_ids))
     if not ids:
         return {}
     rows = con.execute(
-        "SELECT record_id, bool_or(action = 'void'), min(effective_on) FILTER (action = 'repair') "
-        "FROM record_overrides WHERE record_id IN (SELECT unnest(?::VARCHAR[])) "
+        f"SELECT {FOLDED} FROM record_overrides WHERE record_id IN (SELECT unnest(?::VARCHAR[])) "
         "GROUP BY record_id",
         [ids],
     ).fetchall()

@@ -20,7 +20,9 @@ from typing import Any
 import duckdb
 
 from credence.model import RECORD_COLUMNS
+from credence.rules.explain import Override
 from credence.store.links import ACTIVE_LINKS
+from credence.store.overrides import FOLDED, overrides_for
 from credence.store.rows import dict_rows
 from credence.store.workspace import (
     INLINE_PATH,
@@ -147,52 +149,83 @@ def subject_records(
     files: BatchFiles | None = None,
     parquet_rows: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every current record of one subject, as the ``records`` view would give them.
+    """Every current record of one subject, as the ``records`` view would give them (see
+    ``subject_history``)."""
+    return subject_history(ws, con, subject_kind, subject_code, files, parquet_rows)[0]
+
+
+def subject_history(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    subject_kind: str,
+    subject_code: str,
+    files: BatchFiles | None = None,
+    parquet_rows: list[dict[str, Any]] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Override]]:
+    """Every current record of one subject, and the decisions on them.
 
     Rows carrying the subject's code are read from the row groups whose statistics can hold it
-    (``record_locator.py``) and from the inline records; code-less rows come in through the
-    subject's active links, looked up by record id only when there are any.
-    ``parquet_rows``: the rows ``subject_parquet_rows`` gave, when the caller read them already.
+    (``record_locator.py``); the inline records, the subject's active links and the decisions
+    come in one catalog query. Code-less rows linked to the subject are then looked up by record
+    id, only when there are any. ``parquet_rows``: the rows ``subject_parquet_rows`` gave, when
+    the caller read them already.
     """
     parts = files.parts if files is not None else ws.committed_files(con)
     if parquet_rows is None:
         parquet_rows = subject_parquet_rows(ws, parts, subject_kind, subject_code)
     rows = list(parquet_rows)
     inline = ws.has_inline_records(con)
-    if inline:
-        rows += dict_rows(
-            con.execute(
-                f"SELECT {', '.join(RECORD_COLUMNS)} FROM inline_records "
-                "WHERE subject_code = ? AND subject_kind = ?",
-                [subject_code, subject_kind],
+    columns = ", ".join(RECORD_COLUMNS)
+    blanks = ", ".join("NULL" for _ in RECORD_COLUMNS[1:])
+    held = (
+        f"SELECT {columns} FROM inline_records WHERE subject_code = $code "
+        "AND subject_kind = $kind"
+        if inline
+        else f"SELECT {', '.join(f'NULL AS {c}' for c in RECORD_COLUMNS)} WHERE false"
+    )
+    found = con.execute(
+        f"""WITH held AS ({held}),
+        decided AS (SELECT {FOLDED} FROM record_overrides WHERE record_id IN
+            (SELECT unnest($ids::VARCHAR[]) UNION ALL SELECT record_id FROM held)
+            GROUP BY record_id)
+        SELECT 'held' AS part, {columns}, NULL AS voided, NULL AS repaired_on FROM held
+        UNION ALL SELECT 'linked', record_id, {blanks}, NULL, NULL
+            FROM ({ACTIVE_LINKS.format(when='now()')})
+            WHERE subject_kind = $kind AND subject_code = $code
+        UNION ALL SELECT 'decided', record_id, {blanks}, voided, repaired_on FROM decided""",
+        {"code": subject_code, "kind": subject_kind, "ids": [r["record_id"] for r in rows]},
+    ).fetchall()
+    linked: list[str] = []
+    decisions: dict[str, Override] = {}
+    for part, *values in found:
+        if part == "held":
+            rows.append(dict(zip(RECORD_COLUMNS, values[: len(RECORD_COLUMNS)], strict=True)))
+        elif part == "linked":
+            linked.append(str(values[0]))
+        else:
+            decisions[str(values[0])] = Override(
+                voided=bool(values[-2]), repaired_on=values[-1]
             )
-        )
+    if not linked:
+        return rows, decisions
     sources = [parquet_scan(parts)] if parts else []
     if inline:
         sources.append("inline_records")
-    linked = [
-        record_id
-        for (record_id,) in con.execute(
-            f"SELECT record_id FROM ({ACTIVE_LINKS.format(when='now()')}) "
-            "WHERE subject_kind = ? AND subject_code = ?",
-            [subject_kind, subject_code],
-        ).fetchall()
-    ]
-    if not linked:
-        return rows
     chosen = ", ".join(
         f"? AS {c}" if c in ("subject_kind", "subject_code") else f"r.{c}" for c in RECORD_COLUMNS
     )
     marks = ", ".join("?" for _ in linked)
+    found_linked: list[dict[str, Any]] = []
     for source in sources:
-        rows += dict_rows(
+        found_linked += dict_rows(
             con.execute(
                 f"SELECT {chosen} FROM {source} r "
                 f"WHERE r.subject_code IS NULL AND r.record_id IN ({marks})",
                 [subject_kind, subject_code, *linked],
             )
         )
-    return rows
+    decisions.update(overrides_for(con, (r["record_id"] for r in found_linked)))
+    return rows + found_linked, decisions
 
 
 def subject_parquet_rows(
