@@ -16,6 +16,7 @@ from credence.identifiers import generate_ric
 from credence.incremental import rescore_subjects
 from credence.ingest import ingest_file, load_mapping
 from credence.rules.loader import default_ruleset_path, load_ruleset
+from credence.rules.spec import Ruleset
 from credence.scoring import score_workspace
 from credence.store import Workspace
 from credence.store.rows import dict_rows
@@ -48,6 +49,18 @@ kinds: [court.judgment.unfulfilled, court.judgment.civil]
 """
 
 
+def _scored_demo(
+    tmp_path: Path, people: int, organizations: int, seed: int
+) -> tuple[Workspace, Ruleset]:
+    """A generated city, scored in full on DAY under the default ruleset."""
+    root = tmp_path / "ws"
+    run_demo(root, people=people, organizations=organizations, seed=seed, as_of=DAY)
+    ws = Workspace.open(root)
+    ruleset = load_ruleset(default_ruleset_path())
+    score_workspace(ws, ruleset, DAY)
+    return ws, ruleset
+
+
 def _snapshot(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
     con = ws.connect()
     try:
@@ -62,11 +75,7 @@ def _snapshot(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_incremental_rescore_equals_a_full_rescore(tmp_path: Path) -> None:
-    root = tmp_path / "ws"
-    run_demo(root, people=400, organizations=50, seed=13, as_of=DAY)
-    ws = Workspace.open(root)
-    ruleset = load_ruleset(default_ruleset_path())
-    score_workspace(ws, ruleset, DAY)
+    ws, ruleset = _scored_demo(tmp_path, people=400, organizations=50, seed=13)
     con = ws.connect()
     try:
         firms = [c for (c,) in con.execute(
@@ -146,11 +155,7 @@ def test_one_subject_rescored_leaves_another_kind_with_the_same_code_alone(
 ) -> None:
     """Rescoring one subject deletes its own rows only, even where a subject of the other kind
     carries the same code (the rows are then found by their row ids, not by the code)."""
-    root = tmp_path / "ws"
-    run_demo(root, people=120, organizations=20, seed=17, as_of=DAY)
-    ws = Workspace.open(root)
-    ruleset = load_ruleset(default_ruleset_path())
-    score_workspace(ws, ruleset, DAY)
+    ws, ruleset = _scored_demo(tmp_path, people=120, organizations=20, seed=17)
     con = ws.connect()
     try:
         (firm,) = con.execute(

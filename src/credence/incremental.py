@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from credence.rules.explain import Explanation, explain
 from credence.rules.loader import ruleset_hash
@@ -25,6 +24,7 @@ from credence.rules.spec import Ruleset
 from credence.scoring import DIGEST_PARTS, DIGEST_SQL, ScoreRun, latest_run, score_workspace
 from credence.store import Workspace
 from credence.store.record_index import BatchFiles, batch_subjects, subject_history
+from credence.store.rows import insert_rows
 from credence.store.rulesets import stored_ruleset
 from credence.store.subjects import refresh_subject_index
 
@@ -285,34 +285,6 @@ def _swap(
     tables = [table for table, _ in DIGEST_PARTS]
     scored_after = sum(1 for row in rows["scores"] if row["scored"])
     return [old[t][0] for t in tables], [new[t] for t in tables], scored_after - len(scored_before)
-
-
-# Up to this many rows go in as one statement's values; more, as one Arrow table: binding every
-# value of a subject with ninety score lines costs four times the table's hand-over.
-VALUES_MAX_ROWS = 16
-
-
-def insert_rows(
-    con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], returning: str = ""
-) -> list[tuple[Any, ...]]:
-    """Insert rows (dicts with the same keys, named as the table's columns) in one statement;
-    what ``returning`` (a RETURNING clause, or nothing) gives comes back."""
-    columns = list(rows[0])
-    names = ", ".join(columns)
-    if len(rows) <= VALUES_MAX_ROWS:
-        one = "(" + ", ".join("?" for _ in columns) + ")"
-        return con.execute(
-            f"INSERT INTO {table} ({names}) VALUES {', '.join(one for _ in rows)}{returning}",
-            [row.get(c) for row in rows for c in columns],
-        ).fetchall()
-    handed = f"{table}_new_rows"
-    con.register(handed, pa.Table.from_pylist(rows))
-    try:
-        return con.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM {handed}{returning}"
-        ).fetchall()
-    finally:
-        con.unregister(handed)
 
 
 def _record_run(

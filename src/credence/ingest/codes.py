@@ -94,22 +94,16 @@ class CodeBook:
     are Arrow tables registered with the connection: cheap to replace, unlike temp tables.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, remember: bool = True) -> None:
-        """``remember=False`` for a file of a few rows: its codes are checked straight away,
-        without the table that carries them from chunk to chunk."""
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        self.remember = remember
-        if remember:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {KNOWN} (kind VARCHAR, raw VARCHAR, code VARCHAR,"
-                " valid BOOLEAN, shown VARCHAR)"
-            )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {KNOWN} (kind VARCHAR, raw VARCHAR, code VARCHAR,"
+            " valid BOOLEAN, shown VARCHAR)"
+        )
 
     def lookup(self, pairs_sql: str) -> pa.Table:
         """CODE_SCHEMA rows for the distinct (kind, raw) pairs that ``pairs_sql`` selects."""
         con = self.con
-        if not self.remember:
-            return check_codes(con.execute(pairs_sql).fetchall())
         con.register(PAIRS, con.sql(pairs_sql).to_arrow_table())
         try:
             known = con.sql(
@@ -133,8 +127,7 @@ class CodeBook:
         return pa.concat_tables([known.cast(CODE_SCHEMA), checked])
 
     def close(self) -> None:
-        if self.remember:
-            self.con.execute(f"DROP TABLE IF EXISTS {KNOWN}")
+        self.con.execute(f"DROP TABLE IF EXISTS {KNOWN}")
 
 
 def category_table(categories: Iterable[str]) -> pa.Table:

@@ -190,7 +190,7 @@ def stage_file(
     plan = ChunkPlan(mapping, source.format, source.types, date.today())
     staged_sql = plan.staged_sql(report.batch_id, datetime.now(UTC))
     small = source.total_rows is not None and source.total_rows <= INLINE_MAX_ROWS
-    codebook = CodeBook(con, remember=not small)
+    codebook = None if small else CodeBook(con)  # a few rows are checked in one statement
     try:
         for chunk in source.chunks():
             report.rows_in += _stage_chunk(
@@ -199,7 +199,8 @@ def stage_file(
             if progress is not None:
                 progress(report.rows_in, source.total_rows)
     finally:
-        codebook.close()
+        if codebook is not None:
+            codebook.close()
     if progress is not None:
         progress(report.rows_in, report.rows_in)
 
@@ -207,7 +208,7 @@ def stage_file(
 def _stage_chunk(
     con: duckdb.DuckDBPyConnection,
     plan: ChunkPlan,
-    codebook: CodeBook,
+    codebook: CodeBook | None,
     chunk: pa.Table,
     staging: Staging,
     staged_sql: str,
@@ -231,6 +232,7 @@ def _stage_chunk(
             con.register(SRC, con.sql(src_sql).to_arrow_table())
         pairs_sql = plan.code_pairs_sql()
         if pairs_sql is not None:
+            assert codebook is not None  # made for every chunk that is not small
             con.register(CODES, codebook.lookup(pairs_sql))
         categories_sql = plan.categories_sql()
         if categories_sql is not None:

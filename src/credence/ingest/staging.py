@@ -27,10 +27,9 @@ from credence.store.record_index import (
     known_ids_relation,
     write_id_index,
 )
+from credence.store.rows import insert_rows
 
 PART_ROWS = 4_000_000
-# Up to this many rows of a small intake go in as one statement's values; more, as Arrow.
-VALUES_MAX_ROWS = 8
 # A batch of at most this many good rows is kept inline in the catalog (see store/catalog.py).
 INLINE_MAX_ROWS = 100
 INLINE_NEW = "inline_new"
@@ -166,25 +165,7 @@ class Staging:
             rows, key=lambda r: (r["subject_kind"], r["subject_code"] is None,
                                  r["subject_code"] or "", r["record_id"]),
         )  # fmt: skip
-        if len(ordered) > VALUES_MAX_ROWS:  # many values: handed over as Arrow instead
-            table = pa.Table.from_pylist(
-                [{c: row[c] for c in RECORD_COLUMNS} for row in ordered], schema=RECORD_SCHEMA
-            )
-            con.register("inline_new_rows", table)
-            try:
-                con.execute(
-                    f"INSERT INTO inline_records ({', '.join(RECORD_COLUMNS)}) "
-                    f"SELECT {', '.join(RECORD_COLUMNS)} FROM inline_new_rows"
-                )
-            finally:
-                con.unregister("inline_new_rows")
-            return
-        one = "(" + ", ".join("?" for _ in RECORD_COLUMNS) + ")"
-        con.execute(
-            f"INSERT INTO inline_records ({', '.join(RECORD_COLUMNS)}) "
-            f"VALUES {', '.join(one for _ in ordered)}",
-            [row[c] for row in ordered for c in RECORD_COLUMNS],
-        )
+        insert_rows(con, "inline_records", ordered, schema=RECORD_SCHEMA)
 
     def _write_inline(self, con: duckdb.DuckDBPyConnection, good: str, columns: str) -> int:
         """The few new records into ``inline_new``: their ids are looked up one by one, not
