@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from credence.ingest import IngestReport, ingest_file, load_mapping, pipeline
+from credence.ingest.mapping import SourceMapping
 from credence.store import Workspace
 from credence.store.record_index import batch_subjects, subject_records
 from credence.store.workspace import INLINE_PATH
@@ -175,3 +177,48 @@ def test_a_small_intake_in_a_transaction_writes_what_a_file_ingest_writes(
             assert subjects == [("organization", FIRM, min(r[9] for r in rows))]
     assert found["small"] == found["file"]
     assert found["small"][2] == (size + 2, size, 1, 1)
+
+
+def test_a_plain_posted_row_is_written_as_a_file_ingest_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON Lines file of plain rows, checked in Python by the small intake (no statement)
+    and in SQL by the file path: the same inline records, down to the record ids."""
+    from credence.ingest.small import ingest_small
+
+    mapping = load_mapping_text(tmp_path)
+    rows = [{"case": f"J{n}", "kind": "ORG", "code": FIRM, "event": "UNF", "day": f"2026-04-0{n}"}
+            for n in range(1, 4)]  # fmt: skip
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in [*rows, rows[0]]), encoding="utf-8")
+    found = {}
+    for way in ("file", "small"):
+        ws = Workspace.init(tmp_path / way)
+        if way == "file":
+            report = ingest_file(ws, path, mapping)
+        else:
+            monkeypatch.setattr(pipeline, "small_check_sql", None)  # no SQL check on this path
+            con = ws.connect()
+            try:
+                con.execute("BEGIN TRANSACTION")
+                report = ingest_small(ws, con, path, mapping).report
+                con.execute("COMMIT")
+            finally:
+                con.close()
+        con = ws.connect(read_only=True)
+        try:
+            found[way] = (
+                con.execute(
+                    "SELECT * EXCLUDE (ingested_at) FROM inline_records ORDER BY record_id"
+                ).fetchall(),
+                (report.rows_in, report.loaded, report.duplicates, report.quarantined),
+            )
+        finally:
+            con.close()
+    assert found["small"] == found["file"]
+    assert found["small"][1] == (4, 3, 1, 0)
+
+
+def load_mapping_text(tmp_path: Path) -> SourceMapping:
+    (tmp_path / "late.yaml").write_text(MAPPING, encoding="utf-8")
+    return load_mapping(tmp_path / "late.yaml")

@@ -32,6 +32,7 @@ from credence.ingest.codes import (
     ensure_check_functions,
 )
 from credence.ingest.mapping import SourceMapping
+from credence.ingest.plain_rows import plain_rows
 from credence.ingest.plan import CATS, CHUNK, CODES, SRC, ChunkPlan
 from credence.ingest.readers import SourceFile, fingerprint, open_source
 from credence.ingest.registry import register_source
@@ -188,11 +189,17 @@ def stage_file(
 ) -> None:
     """Check every chunk into the staging folder: one row per input row, good or bad."""
     plan = ChunkPlan(mapping, source.format, source.types, date.today())
-    staged_sql = plan.staged_sql(report.batch_id, datetime.now(UTC))
+    ingested_at = datetime.now(UTC)
+    staged_sql = plan.staged_sql(report.batch_id, ingested_at)
     small = source.total_rows is not None and source.total_rows <= INLINE_MAX_ROWS
     codebook = None if small else CodeBook(con)  # a few rows are checked in one statement
     try:
         for chunk in source.chunks():
+            if small and staging.in_memory:  # plain rows need no statement at all
+                rows = plain_rows(plan, chunk, report.batch_id, ingested_at)
+                if rows is not None:
+                    report.rows_in += staging.extend(con, rows)
+                    continue
             report.rows_in += _stage_chunk(
                 con, plan, codebook, plan.prepare(chunk), staging, staged_sql, small
             )

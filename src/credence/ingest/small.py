@@ -2,13 +2,14 @@
 transaction.
 
 The rows meet exactly the checks of any file (the same chunk plan, codes, consent and
-quarantine), staged in memory as Arrow. Unlike ``ingest_file``, nothing is committed here: the
+quarantine), staged in memory. Unlike ``ingest_file``, nothing is committed here: the
 caller writes what follows from the rows (the subject's rescore, the audit entries) in the same
 transaction, so a record and its consequences land together or not at all.
 
 With a few rows, each SQL statement costs more than the rows it moves, so what the file path
 asks of SQL (counts, repeats, the subjects named) is read here from the staged rows in Python,
-and only the writes go to the catalog.
+and only the writes go to the catalog. Plain JSON Lines rows (a posted record) are even checked
+in Python (``plain_rows.py``), giving the very rows the SQL check would.
 """
 
 from __future__ import annotations

@@ -89,18 +89,21 @@ class Staging:
         if self.in_memory:
             found = con.execute(staged_sql)
             names = [d[0] for d in found.description or []]
-            added = [dict(zip(names, row, strict=True)) for row in found.fetchall()]
-            self.rows.extend(added)
-            self.chunks += 1
-            if self._con is not None:  # registered already: the new rows replace the old view
-                self.register(con)
-            return len(added)
+            return self.extend(con, [dict(zip(names, r, strict=True)) for r in found.fetchall()])
         path = self.rows_dir / f"rows-{len(self.files):06d}.parquet"
         rows = con.execute(
             f"COPY ({staged_sql}) TO {lit(path.as_posix())} (FORMAT parquet, COMPRESSION snappy)"
         ).fetchall()
         self.files.append(path)
         return int(rows[0][0]) if rows else 0
+
+    def extend(self, con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> int:
+        """Stage rows checked already (in memory only): the staged columns, by name."""
+        self.rows.extend(rows)
+        self.chunks += 1
+        if self._con is not None:  # registered already: the new rows replace the old view
+            self.register(con)
+        return len(rows)
 
     def register(self, con: duckdb.DuckDBPyConnection) -> None:
         """Make the rows staged in memory readable as ``staged_rows`` on ``con`` (``relation``
