@@ -81,3 +81,37 @@ def test_record_ids_are_found_only_where_they_are(tmp_path: Path) -> None:
         "r5-000000", "r5-000150", "r5-000299",
     }  # fmt: skip
     assert locator.present([], "record_id", asked) == set()
+    assert locator.fingerprints(path.as_posix()) is None  # not ingest ids: bands only
+
+
+def test_ingest_ids_are_ruled_out_by_their_fingerprint_and_found_by_their_row_group(
+    tmp_path: Path,
+) -> None:
+    """Ids of 32 hex digits: an absent id with an absent fingerprint reads nothing, one that
+    shares a present id's first eight digits is still looked up, and present ids are found."""
+    rng = random.Random(3)
+    ids = sorted({f"{rng.getrandbits(128):032x}" for _ in range(2000)})
+    path = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"record_id": ids}), path, row_group_size=64)
+    locator = RecordLocator()
+    fingerprints = locator.fingerprints(path.as_posix())
+    assert fingerprints is not None
+    assert [int(f) for f in fingerprints[:3]] == [int(i[:8], 16) for i in ids[:3]]
+    twin = ids[700][:8] + ("0" * 24 if ids[700][8:] != "0" * 24 else "1" * 24)
+    absent = f"{rng.getrandbits(128):032x}"
+    asked = [ids[0], ids[700], ids[-1], twin, absent, "not-an-id"]
+    reads: list[list[int]] = []
+    original = pq.ParquetFile.read_row_groups
+
+    def counted(self: pq.ParquetFile, groups: list[int], **kwargs: Any) -> pa.Table:
+        reads.append(list(groups))
+        return original(self, groups, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pq.ParquetFile, "read_row_groups", counted)
+        assert locator.present([path.as_posix()], "record_id", asked) == {
+            ids[0], ids[700], ids[-1],
+        }  # fmt: skip
+        assert locator.present([path.as_posix()], "record_id", [absent]) == set()
+    assert len(reads) == 1  # the absent id alone read nothing
+    assert 700 // 64 in reads[0]  # the twin's row group (its band) was read, as was ids[700]'s
