@@ -173,3 +173,29 @@ def test_posts_rescored_in_place_equal_a_full_rescore(served: Served) -> None:
         "SELECT results_digest FROM score_runs ORDER BY finished_at DESC LIMIT 1"
     )
     assert digest == folded
+
+
+def test_the_service_reads_id_fingerprints_at_start_and_a_post_reads_none(
+    scored_city: ScoredCity, tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from credence.store import record_locator
+
+    calls: list[str] = []
+    original = record_locator._read_fingerprints
+
+    def counted(path: str) -> Any:
+        calls.append(path)
+        return original(path)
+
+    monkeypatch.setattr(record_locator, "_read_fingerprints", counted)
+    root = copy_city(scored_city, tmp_path_factory.mktemp("warm") / "ws")
+    with serve(root) as served:
+        served.client.app.state.warming.result(timeout=60)  # type: ignore[attr-defined]
+        indexes = served.query(
+            "SELECT path FROM batches WHERE path <> 'inline' ORDER BY committed_at, batch_id"
+        )
+        assert len(calls) == len(indexes) > 0
+        posted = _post(served, _row(generate_uscc(random.Random(43)), 7301))
+        assert posted.status_code == 201, posted.text
+        assert len(calls) == len(indexes)  # nothing read again for the new id

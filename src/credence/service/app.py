@@ -6,6 +6,7 @@ connections closed at shutdown.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 
 from credence.service import errors
 from credence.service.context import Service
+from credence.service.intake import warm_reads
 from credence.service.limits import BodyLimit
 from credence.service.purposes import DEFAULT_PURPOSES, check_purposes
 from credence.service.routers import (
@@ -62,7 +64,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warming = app.state.warming = warm_reads(service)
         yield
+        warming.cancel()
+        with contextlib.suppress(Exception):  # a failed warm-up only costs the first post
+            warming.result()
         service.close()
 
     app = FastAPI(
