@@ -45,8 +45,28 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def run(ws_root: Path, end: str, posts: int, seed: int = 7) -> dict[str, Any]:
-    """Post ``posts`` new records (after a few warm-up posts) and time each; then check."""
+def add_links(ws_root: Path, count: int) -> None:
+    """``count`` identity links, spread over every subject, as resolution leaves them: each
+    for a code-less record id that no batch here holds, so the scores stay as they are and
+    only the cost of finding a subject's links is added to each post."""
+    con = Workspace.open(ws_root).connect()
+    try:
+        con.execute(
+            "INSERT INTO record_links SELECT md5('bench-link-' || i), s.subject_kind, "
+            "s.subject_code, 0.99, 'splink', NULL, 'bench', now() - INTERVAL 1 DAY, NULL, NULL "
+            "FROM range(?) t(i) JOIN (SELECT row_number() OVER () - 1 AS n, subject_kind, "
+            "subject_code FROM subjects) s ON s.n = i % (SELECT COUNT(*) FROM subjects)",
+            [count],
+        )
+    finally:
+        con.close()
+
+
+def run(ws_root: Path, end: str, posts: int, seed: int = 7, links: int = 0) -> dict[str, Any]:
+    """Post ``posts`` new records (after a few warm-up posts) and time each; then check.
+    ``links``: identity links added to the catalog first (``add_links``)."""
+    if links:
+        add_links(ws_root, links)
     day = date.fromisoformat(end)
     rng = random.Random(seed)
     nonce = time.time_ns()  # a rerun on the same workspace posts new records, not repeats
@@ -117,4 +137,5 @@ def run(ws_root: Path, end: str, posts: int, seed: int = 7) -> dict[str, Any]:
         "full_rescore_s": round(full_seconds, 2),
         "digest_equal": full.results_digest == str(last["results_digest"]),
         "ruleset": str(last["ruleset"]),
+        "links": links,
     }

@@ -101,7 +101,8 @@ def main(argv: list[str]) -> None:
     elif phase == "incremental":
         from bench.incremental_bench import run as incremental_run
 
-        figures = incremental_run(Path(args[0]), args[1], int(args[2]))
+        links = int(args[3]) if len(args) > 3 else 0
+        figures = incremental_run(Path(args[0]), args[1], int(args[2]), links=links)
     elif phase == "floor":
         figures = floor(Path(args[0]), args[1])
     else:

@@ -25,6 +25,7 @@ RECORDS_PER_SUBJECT = 10
 SPARK_UP_TO = 10_000_000  # Spark local runs at these sizes (the issue's 1M to 10M curve)
 INCREMENTAL_AT = 10_000_000  # one new record to an updated score, on this size's workspace
 INCREMENTAL_POSTS = 1000  # p99 is then the tenth slowest, not the third
+INCREMENTAL_LINKS = 1_000_000  # then again with as many identity links in the catalog
 END = "2026-11-01"
 console = Console()
 SERVICE_SECTION = ROOT / "bench" / "service_latency.md"
@@ -72,6 +73,10 @@ def run_scale(records: int) -> dict[str, Any]:
             f"[bold]{records:,}[/] records: {INCREMENTAL_POSTS} new records posted one by one"
         )
         result["incremental"] = _phase("incremental", str(ws), END, str(INCREMENTAL_POSTS))
+        console.print(f"[bold]{records:,}[/] records: the same with {INCREMENTAL_LINKS:,} links")
+        result["incremental_links"] = _phase(
+            "incremental", str(ws), END, str(INCREMENTAL_POSTS), str(INCREMENTAL_LINKS)
+        )
     shutil.rmtree(ws, ignore_errors=True)
     console.print(result)
     return result
@@ -179,21 +184,27 @@ def _incremental(results: list[dict[str, Any]]) -> list[str]:
         "answer sent. Latency is the POST's wall time at the client; the first few posts (which "
         "build the results tables' subject indexes) are left out. The baseline is a full rescore "
         "of the same workspace right after, which must give the same results digest as the last "
-        "incremental run.",
+        "incremental run. The second run adds identity links to the catalog first, spread over "
+        "every subject (as resolution leaves them, for code-less records not held here), so "
+        "each post also finds its subject's links.",
         "",
         "| records | posts | p50 ms | p95 ms | p99 ms | max ms | full rescore s | full / p99 "
         "| digest equal |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
+    measured = [i for r in runs for i in (r["incremental"], r.get("incremental_links")) if i]
     for r in runs:
-        i = r["incremental"]
-        ratio = i["full_rescore_s"] * 1000 / i["p99_ms"] if i["p99_ms"] else 0
-        lines.append(
-            f"| {r['records']:,} | {i['posts']} | {i['p50_ms']} | {i['p95_ms']} | {i['p99_ms']} "
-            f"| {i['max_ms']} | {i['full_rescore_s']} | {ratio:,.0f}x "
-            f"| {'yes' if i['digest_equal'] else 'NO'} |"
-        )
-    worst = max(r["incremental"]["p99_ms"] for r in runs)
+        for i in (r["incremental"], r.get("incremental_links")):
+            if not i:
+                continue
+            ratio = i["full_rescore_s"] * 1000 / i["p99_ms"] if i["p99_ms"] else 0
+            size = f"{r['records']:,}" + (f" + {i['links']:,} links" if i.get("links") else "")
+            lines.append(
+                f"| {size} | {i['posts']} | {i['p50_ms']} | {i['p95_ms']} | {i['p99_ms']} "
+                f"| {i['max_ms']} | {i['full_rescore_s']} | {ratio:,.0f}x "
+                f"| {'yes' if i['digest_equal'] else 'NO'} |"
+            )
+    worst = max(i["p99_ms"] for i in measured)
     verdict = "met" if worst < 50 else "not met"
     lines += ["", f"Goal (issue 6): under 50 ms at p99 on a 10M-record workspace: {verdict}.", ""]
     return lines

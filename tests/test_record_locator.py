@@ -115,3 +115,26 @@ def test_ingest_ids_are_ruled_out_by_their_fingerprint_and_found_by_their_row_gr
         assert locator.present([path.as_posix()], "record_id", [absent]) == set()
     assert len(reads) == 1  # the absent id alone read nothing
     assert 700 // 64 in reads[0]  # the twin's row group (its band) was read, as was ids[700]'s
+
+
+@pytest.mark.parametrize(
+    ("sort", "statistics"), [(True, True), (False, True), (True, False)], ids=str
+)
+def test_codeless_rows_are_found_by_id_and_coded_rows_never(
+    tmp_path: Path, sort: bool, statistics: bool
+) -> None:
+    """The rows a link gives a subject: found by record id among the code-less rows only (a
+    coded row with an asked id is not one), read from the row groups that hold such rows."""
+    rows = _records(800, seed=9)
+    path = _write(tmp_path / "part.parquet", rows, sort, statistics)
+    codeless = [r["record_id"] for r in rows if r["subject_code"] is None]
+    coded = [r["record_id"] for r in rows if r["subject_code"] is not None]
+    asked = [*codeless[::3], coded[0], coded[-1], "r9-999999"]
+    locator = RecordLocator()
+    found = locator.codeless_rows([path], asked)
+    assert sorted(r["record_id"] for r in found) == sorted(codeless[::3])
+    assert all(r["subject_code"] is None for r in found)
+    assert found[0] == next(r for r in rows if r["record_id"] == found[0]["record_id"])
+    if sort and statistics:  # the code-less rows sit together: a few row groups, not all 50
+        codes = locator.bands(path, "subject_code")
+        assert 0 < int(codes.nulls.sum()) <= 4

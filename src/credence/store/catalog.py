@@ -58,9 +58,17 @@ CATALOG_COLUMNS = (
 )
 
 
+# A subject's links are read on the online path (one subject's history): by code, then by the
+# records they name (``store/links.py``). Kept by DuckDB on every write; built on open when absent.
+CATALOG_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS record_links_by_code ON record_links (subject_code)",
+    "CREATE INDEX IF NOT EXISTS record_links_by_record ON record_links (record_id)",
+)
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the catalog tables that are missing and stamp the schema version."""
-    for statement in (*CATALOG_DDL, *CATALOG_COLUMNS):
+    """Create the catalog tables and indexes that are missing and stamp the schema version."""
+    for statement in (*CATALOG_DDL, *CATALOG_COLUMNS, *CATALOG_INDEXES):
         con.execute(statement)
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]

@@ -28,6 +28,17 @@ ACTIVE_LINKS = (
     "WHERE decided_at <= {when} AND (undone_at IS NULL OR undone_at > {when}) "
     "GROUP BY record_id"
 )
+# The records whose active link is to one subject ($kind, $code): only the links naming that
+# code, and the other links of their records, are read (both through the indexes of
+# ``store/catalog.py``), not the whole table. A record linked to the subject now has a link row
+# naming its code, so nothing is missed.
+SUBJECT_LINKS = (
+    "SELECT record_id FROM (SELECT record_id, arg_max(subject_kind, decided_at) AS subject_kind, "
+    "arg_max(subject_code, decided_at) AS subject_code FROM record_links "
+    "WHERE record_id IN (SELECT record_id FROM record_links WHERE subject_code = $code) "
+    "AND decided_at <= {when} AND (undone_at IS NULL OR undone_at > {when}) "
+    "GROUP BY record_id) WHERE subject_kind = $kind AND subject_code = $code"
+)
 
 
 def with_links(body: str, known_at: datetime | None = None) -> str:

@@ -21,7 +21,7 @@ import duckdb
 
 from credence.model import RECORD_COLUMNS
 from credence.rules.explain import Override
-from credence.store.links import ACTIVE_LINKS
+from credence.store.links import SUBJECT_LINKS
 from credence.store.overrides import FOLDED, overrides_for
 from credence.store.rows import dict_rows
 from credence.store.workspace import (
@@ -190,8 +190,7 @@ def subject_history(
             GROUP BY record_id)
         SELECT 'held' AS part, {columns}, NULL AS voided, NULL AS repaired_on FROM held
         UNION ALL SELECT 'linked', record_id, {blanks}, NULL, NULL
-            FROM ({ACTIVE_LINKS.format(when='now()')})
-            WHERE subject_kind = $kind AND subject_code = $code
+            FROM ({SUBJECT_LINKS.format(when='now()')})
         UNION ALL SELECT 'decided', record_id, {blanks}, voided, repaired_on FROM decided""",
         {"code": subject_code, "kind": subject_kind, "ids": [r["record_id"] for r in rows]},
     ).fetchall()
@@ -208,19 +207,20 @@ def subject_history(
             )
     if not linked:
         return rows, decisions
-    sources = [parquet_scan(parts)] if parts else []
+    # The linked rows carry no code: the Parquet ones are found by id where such rows sit.
+    found_linked = [
+        {**row, "subject_kind": subject_kind, "subject_code": subject_code}
+        for row in ws.locator.codeless_rows(parts, linked)
+    ]
     if inline:
-        sources.append("inline_records")
-    chosen = ", ".join(
-        f"? AS {c}" if c in ("subject_kind", "subject_code") else f"r.{c}" for c in RECORD_COLUMNS
-    )
-    marks = ", ".join("?" for _ in linked)
-    found_linked: list[dict[str, Any]] = []
-    for source in sources:
+        chosen = ", ".join(
+            f"? AS {c}" if c in ("subject_kind", "subject_code") else c for c in RECORD_COLUMNS
+        )
+        marks = ", ".join("?" for _ in linked)
         found_linked += dict_rows(
             con.execute(
-                f"SELECT {chosen} FROM {source} r "
-                f"WHERE r.subject_code IS NULL AND r.record_id IN ({marks})",
+                f"SELECT {chosen} FROM inline_records "
+                f"WHERE subject_code IS NULL AND record_id IN ({marks})",
                 [subject_kind, subject_code, *linked],
             )
         )

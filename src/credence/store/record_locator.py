@@ -34,6 +34,7 @@ class _Bands:
     low: np.ndarray
     high: np.ndarray
     single: np.ndarray  # whether the row group holds one value only
+    nulls: np.ndarray  # whether the row group may hold nulls (unknown counts as may)
 
     def holding(self, value: str) -> np.ndarray:
         return (self.low <= value) & (value <= self.high)
@@ -67,6 +68,33 @@ class RecordLocator:
                 continue
             read = self._file(path).read_row_groups(groups, columns=list(RECORD_COLUMNS))
             found = read.filter(_is_subject(read, kind, code))
+            if found.num_rows:
+                tables.append(found.cast(RECORD_SCHEMA))
+        if not tables:
+            return []
+        return pa.concat_tables(tables).to_pylist()
+
+    def codeless_rows(self, files: list[str], record_ids: list[str]) -> list[dict[str, Any]]:
+        """The rows of ``files`` among ``record_ids`` that carry no subject code (the rows a
+        link gives a subject), read only from row groups that may hold code-less rows and whose
+        band of record ids can hold one of them: in a part sorted by subject, the code-less rows
+        of a kind sit together, sorted by record id."""
+        wanted = sorted(set(record_ids))
+        tables: list[pa.Table] = []
+        for path in files:
+            ids, codes = self.bands(path, "record_id"), self.bands(path, "subject_code")
+            hit = np.zeros(len(ids.low), dtype=bool)
+            for record_id in wanted:
+                hit |= ids.holding(record_id)
+            groups = [int(i) for i in np.flatnonzero(hit & codes.nulls)]
+            if not groups:
+                continue
+            read = self._file(path).read_row_groups(groups, columns=list(RECORD_COLUMNS))
+            mask = pc.and_(
+                pc.is_null(read["subject_code"]),
+                pc.is_in(read["record_id"], value_set=pa.array(wanted, pa.string())),
+            )
+            found = read.filter(pc.fill_null(mask, False))
             if found.num_rows:
                 tables.append(found.cast(RECORD_SCHEMA))
         if not tables:
@@ -122,7 +150,8 @@ class RecordLocator:
         ]
         low = np.array([p[0] for p in pairs] or [_BELOW], dtype=str)[: len(pairs)]
         high = np.array([p[1] for p in pairs] or [_ABOVE], dtype=str)[: len(pairs)]
-        bands = _Bands(low, high, low == high)
+        nulls = np.array([p[2] for p in pairs], dtype=bool)
+        bands = _Bands(low, high, (low == high) & ~nulls, nulls)
         with self._lock:
             self._bands[(path, column)] = bands
         return bands
@@ -204,11 +233,13 @@ def _may_hold(fingerprints: np.ndarray, record_id: str) -> bool:
     return at < len(fingerprints) and fingerprints[at] == value
 
 
-def _bounds(stats: pq.Statistics | None) -> tuple[str, str]:
-    """A row group's (min, max) of a string column; the widest band where none was kept."""
+def _bounds(stats: pq.Statistics | None) -> tuple[str, str, bool]:
+    """A row group's (min, max) of a string column, the widest band where none was kept, and
+    whether it may hold nulls."""
+    nulls = stats is None or not stats.has_null_count or stats.null_count > 0
     if stats is None or not stats.has_min_max:
-        return _BELOW, _ABOVE
+        return _BELOW, _ABOVE, nulls
     low, high = stats.min, stats.max
     if not isinstance(low, str) or not isinstance(high, str):
-        return _BELOW, _ABOVE  # statistics of another physical type: do not prune on them
-    return low, high
+        return _BELOW, _ABOVE, nulls  # statistics of another physical type: no pruning on them
+    return low, high, nulls
