@@ -51,12 +51,13 @@ def add_links(ws_root: Path, count: int) -> None:
     only the cost of finding a subject's links is added to each post."""
     con = Workspace.open(ws_root).connect()
     try:
+        (subjects,) = con.execute("SELECT COUNT(*) FROM subjects").fetchone() or (0,)
         con.execute(
             "INSERT INTO record_links SELECT md5('bench-link-' || i), s.subject_kind, "
             "s.subject_code, 0.99, 'splink', NULL, 'bench', now() - INTERVAL 1 DAY, NULL, NULL "
             "FROM range(?) t(i) JOIN (SELECT row_number() OVER () - 1 AS n, subject_kind, "
-            "subject_code FROM subjects) s ON s.n = i % (SELECT COUNT(*) FROM subjects)",
-            [count],
+            "subject_code FROM subjects) s ON s.n = i % ?",
+            [count, max(1, int(subjects))],
         )
     finally:
         con.close()
