@@ -11,6 +11,7 @@ import pytest
 
 from credence.ingest import IngestReport, ingest_file, load_mapping, pipeline
 from credence.ingest.mapping import SourceMapping
+from credence.ingest.small import SmallIngest, ingest_small
 from credence.store import Workspace
 from credence.store.record_index import batch_subjects, subject_records
 from credence.store.workspace import INLINE_PATH
@@ -138,10 +139,7 @@ def test_a_small_intake_in_a_transaction_writes_what_a_file_ingest_writes(
     """``ingest_small`` (the service's one-transaction path) and ``ingest_file`` on the same
     file: the same inline records, report and quarantine, however many rows (a few go in as
     values, more as one Arrow table)."""
-    from credence.ingest.small import ingest_small
-
-    (tmp_path / "late.yaml").write_text(MAPPING, encoding="utf-8")
-    mapping = load_mapping(tmp_path / "late.yaml")
+    mapping = _late_mapping(tmp_path)
     lines = [f"C{n},ORG,{FIRM},UNF,2026-03-{n % 27 + 1:02d}" for n in range(size)]
     lines += [lines[0], f"BAD,ORG,{FIRM[:-1]}X,UNF,2026-03-01"]  # a repeat and a bad code
     path = tmp_path / "rows.csv"
@@ -152,13 +150,7 @@ def test_a_small_intake_in_a_transaction_writes_what_a_file_ingest_writes(
         if way == "file":
             report = ingest_file(ws, path, mapping)
         else:
-            con = ws.connect()
-            try:
-                con.execute("BEGIN TRANSACTION")
-                small = ingest_small(ws, con, path, mapping)
-                con.execute("COMMIT")
-            finally:
-                con.close()
+            small = _small_intake(ws, path, mapping)
             report = small.report
             assert small.subjects == [("organization", FIRM)]
             assert [q["reason"] for q in small.quarantine] == ["bad_check_digit"]
@@ -184,9 +176,7 @@ def test_a_plain_posted_row_is_written_as_a_file_ingest_writes_it(
 ) -> None:
     """A JSON Lines file of plain rows, checked in Python by the small intake (no statement)
     and in SQL by the file path: the same inline records, down to the record ids."""
-    from credence.ingest.small import ingest_small
-
-    mapping = load_mapping_text(tmp_path)
+    mapping = _late_mapping(tmp_path)
     rows = [{"case": f"J{n}", "kind": "ORG", "code": FIRM, "event": "UNF", "day": f"2026-04-0{n}"}
             for n in range(1, 4)]  # fmt: skip
     path = tmp_path / "rows.jsonl"
@@ -198,13 +188,7 @@ def test_a_plain_posted_row_is_written_as_a_file_ingest_writes_it(
             report = ingest_file(ws, path, mapping)
         else:
             monkeypatch.setattr(pipeline, "small_check_sql", None)  # no SQL check on this path
-            con = ws.connect()
-            try:
-                con.execute("BEGIN TRANSACTION")
-                report = ingest_small(ws, con, path, mapping).report
-                con.execute("COMMIT")
-            finally:
-                con.close()
+            report = _small_intake(ws, path, mapping).report
         con = ws.connect(read_only=True)
         try:
             found[way] = (
@@ -219,6 +203,18 @@ def test_a_plain_posted_row_is_written_as_a_file_ingest_writes_it(
     assert found["small"][1] == (4, 3, 1, 0)
 
 
-def load_mapping_text(tmp_path: Path) -> SourceMapping:
+def _late_mapping(tmp_path: Path) -> SourceMapping:
     (tmp_path / "late.yaml").write_text(MAPPING, encoding="utf-8")
     return load_mapping(tmp_path / "late.yaml")
+
+
+def _small_intake(ws: Workspace, path: Path, mapping: SourceMapping) -> SmallIngest:
+    """``ingest_small`` in a transaction of its own, as the service runs it."""
+    con = ws.connect()
+    try:
+        con.execute("BEGIN TRANSACTION")
+        small = ingest_small(ws, con, path, mapping)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return small

@@ -64,15 +64,10 @@ class RecordLocator:
                 for i in candidates
                 if kinds.single[i] or self._holds(path, int(i), kind, code)
             ]
-            if not groups:
-                continue
-            read = self._file(path).read_row_groups(groups, columns=list(RECORD_COLUMNS))
-            found = read.filter(_is_subject(read, kind, code))
-            if found.num_rows:
-                tables.append(found.cast(RECORD_SCHEMA))
-        if not tables:
-            return []
-        return pa.concat_tables(tables).to_pylist()
+            if groups:
+                read = self._file(path).read_row_groups(groups, columns=list(RECORD_COLUMNS))
+                tables.append(read.filter(_is_subject(read, kind, code)))
+        return _records(tables)
 
     def codeless_rows(self, files: list[str], record_ids: list[str]) -> list[dict[str, Any]]:
         """The rows of ``files`` among ``record_ids`` that carry no subject code (the rows a
@@ -87,19 +82,14 @@ class RecordLocator:
             for record_id in wanted:
                 hit |= ids.holding(record_id)
             groups = [int(i) for i in np.flatnonzero(hit & codes.nulls)]
-            if not groups:
-                continue
-            read = self._file(path).read_row_groups(groups, columns=list(RECORD_COLUMNS))
-            mask = pc.and_(
-                pc.is_null(read["subject_code"]),
-                pc.is_in(read["record_id"], value_set=pa.array(wanted, pa.string())),
-            )
-            found = read.filter(pc.fill_null(mask, False))
-            if found.num_rows:
-                tables.append(found.cast(RECORD_SCHEMA))
-        if not tables:
-            return []
-        return pa.concat_tables(tables).to_pylist()
+            if groups:
+                read = self._file(path).read_row_groups(groups, columns=list(RECORD_COLUMNS))
+                mask = pc.and_(
+                    pc.is_null(read["subject_code"]),
+                    pc.is_in(read["record_id"], value_set=pa.array(wanted, pa.string())),
+                )
+                tables.append(read.filter(pc.fill_null(mask, False)))
+        return _records(tables)
 
     def present(self, files: list[str], column: str, values: list[str]) -> set[str]:
         """Which of ``values`` appear in ``column`` of ``files`` (read row group by row group
@@ -171,6 +161,12 @@ class RecordLocator:
     def _holds(self, path: str, group: int, kind: str, code: str) -> bool:
         read = self._file(path).read_row_group(group, columns=["subject_kind", "subject_code"])
         return bool(pc.any(_is_subject(read, kind, code)).as_py())
+
+
+def _records(tables: list[pa.Table]) -> list[dict[str, Any]]:
+    """The rows found in each file, as dicts of RECORD_SCHEMA's Python values."""
+    found = [t.cast(RECORD_SCHEMA) for t in tables if t.num_rows]
+    return pa.concat_tables(found).to_pylist() if found else []
 
 
 def _is_subject(table: pa.Table, kind: str, code: str) -> pa.ChunkedArray:
