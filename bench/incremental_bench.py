@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from credence.scoring import latest_run, score_workspace
+from credence.runs.score import latest_run, score_workspace
 from credence.service.app import create_app
 from credence.service.keys import create_key
 from credence.store import Workspace

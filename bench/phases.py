@@ -18,7 +18,7 @@ from bench.floor import floor_scores
 from credence.ingest.mapping import load_mapping
 from credence.ingest.pipeline import ingest_file
 from credence.rules.loader import default_ruleset_path, load_ruleset
-from credence.scoring import score_workspace
+from credence.runs.score import score_workspace
 from credence.store import Workspace
 
 # The floor is hand-written for the starter ruleset's conditions, so the benchmark scores with it.

@@ -56,7 +56,7 @@ def _city(args: argparse.Namespace) -> Path:
         return Path(args.workspace)
     root = WORK / f"service-{args.people}-{args.organizations}"
     if not (root / "catalog.duckdb").exists():
-        from credence.demo import run_demo
+        from credence.actions.demo import run_demo
 
         print(f"making a city of {args.people} people, {args.organizations} firms", file=sys.stderr)
         run_demo(root, args.people, args.organizations, seed=7, as_of=date(2026, 6, 30))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from credence.demo import run_demo
+from credence.actions.demo import run_demo
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
 from credence.store import Workspace

@@ -20,9 +20,9 @@ from credence.rules.explain import explain
 from credence.rules.loader import default_ruleset_path, inspect_ruleset, load_ruleset
 from credence.rules.spec import Ruleset, subject_kinds
 from credence.rules.validate import check_ruleset
-from credence.scoring import score_workspace
+from credence.runs.score import score_workspace
+from credence.runs.subject_file import subject_records
 from credence.store import Workspace
-from credence.subjects import subject_records
 from credence.synth import CityManifest, generate_city
 from credence.synth.kinds import KIND_CATEGORIES
 

@@ -18,9 +18,9 @@ from credence.governance.refs import open_sandbox
 from credence.governance.sandbox import Sandbox
 from credence.model import RECORD_SCHEMA
 from credence.rules.loader import load_ruleset
-from credence.scoring import score_workspace
+from credence.runs.score import score_workspace
+from credence.sql import dict_rows
 from credence.store import Workspace
-from credence.store.rows import dict_rows
 
 DAY = date(2026, 6, 30)
 BASE = Path(__file__).parent / "fixtures" / "governance" / "base.yaml"

@@ -10,16 +10,16 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from credence.actions.demo import run_demo
 from credence.cli.app import app
-from credence.demo import run_demo
 from credence.identifiers import generate_ric
-from credence.incremental import rescore_subjects
 from credence.ingest import ingest_file, load_mapping
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
-from credence.scoring import score_workspace
+from credence.runs.incremental import rescore_subjects
+from credence.runs.score import score_workspace
+from credence.sql import dict_rows
 from credence.store import Workspace
-from credence.store.rows import dict_rows
 
 DAY = date(2026, 6, 30)
 TABLES = {

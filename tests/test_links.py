@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from credence.demo import run_demo
+from credence.actions.demo import run_demo
 from credence.errors import CredenceError
 from credence.store import Workspace
 from credence.store.links import add_link, undo_link

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from credence.demo import run_demo
+from credence.actions.demo import run_demo
 from credence.errors import CredenceError
 from credence.rules.loader import default_ruleset_path, load_ruleset
-from credence.scoring import reproduce_run, score_workspace
+from credence.runs.score import reproduce_run, score_workspace
+from credence.runs.subject_file import subject_file
 from credence.store import Workspace
 from credence.store.overrides import add_override
-from credence.subjects import subject_file
 
 DAY = date(2026, 6, 30)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from credence.demo import run_demo
+from credence.actions.demo import run_demo
 from credence.ingest import ingest_file, load_mapping, pipeline
 from credence.store import Workspace
 from credence.store.record_index import ID_INDEX, ROW_GROUP_ROWS, parts_of, subject_records

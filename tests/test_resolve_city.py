@@ -19,7 +19,7 @@ from credence.resolve.evaluate import link_quality
 from credence.resolve.judgements import link_provenance
 from credence.resolve.pipeline import ResolveReport, load_configs, resolve_workspace
 from credence.rules.loader import default_ruleset_path, load_ruleset
-from credence.scoring import score_workspace
+from credence.runs.score import score_workspace
 from credence.store import Workspace
 from credence.synth import CityManifest, generate_city
 

@@ -9,8 +9,8 @@ import duckdb
 
 from credence.rules.explain import explain
 from credence.rules.loader import ruleset_hash
-from credence.scoring import latest_run, score_workspace
-from credence.subjects import subject_records
+from credence.runs.score import latest_run, score_workspace
+from credence.runs.subject_file import subject_records
 from tests.conftest import ScoredCity
 
 

@@ -13,7 +13,7 @@ import typer
 from typer.testing import CliRunner
 
 from credence.cli.service_cmd import register
-from credence.service.audit import GENESIS, chain_hash
+from credence.store.audit import GENESIS, chain_hash
 from tests.conftest import ScoredCity
 from tests.test_service_support import copy_city, serve
 

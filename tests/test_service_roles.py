@@ -10,7 +10,7 @@ import pytest
 
 from credence.identifiers import mask
 from credence.rules.loader import default_ruleset_path, load_ruleset
-from credence.subjects import subject_file
+from credence.runs.subject_file import subject_file
 from tests.conftest import CITY_DAY, ScoredCity
 from tests.test_service_support import Served, copy_city, serve
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from credence.demo import run_demo
+from credence.actions.demo import run_demo
 from credence.rules.loader import default_ruleset_path, load_ruleset
-from credence.scoring import score_workspace
+from credence.runs.score import score_workspace
+from credence.sql import dict_rows
 from credence.store import Workspace
 from credence.store.overrides import add_override
-from credence.store.rows import dict_rows
 
 pytest.importorskip("pyspark", reason="the Spark extra is not installed: pip install '.[spark]'")
 pytestmark = [pytest.mark.spark, pytest.mark.slow]

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 import sqlglot
 
-from credence.demo import run_demo
+from credence.actions.demo import run_demo
 from credence.engines.spark_engine import (
     local_session,
     record_columns,
@@ -22,7 +22,7 @@ from credence.engines.spark_engine import (
 from credence.rules.compile import Plan, Step, compile_plan
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
-from credence.scoring import score_workspace
+from credence.runs.score import score_workspace
 from credence.store import Workspace
 from credence.store.overrides import add_override
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from credence.actions.demo import run_demo
 from credence.cli.app import app
-from credence.demo import run_demo
 from credence.rules.loader import default_ruleset_path
 from credence.store import Workspace
 

@@ -6,6 +6,8 @@ Records are stored as Parquet with exactly these columns (DESIGN.md, "Canonical 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 import pyarrow as pa
@@ -134,3 +136,11 @@ def is_forbidden_category(category: str) -> bool:
             if before not in HARMLESS_PHRASES and after not in HARMLESS_PHRASES:
                 return True
     return False
+
+
+@dataclass(frozen=True)
+class Override:
+    """Decisions on one record: voided by an upheld appeal, or ended by a credit repair."""
+
+    voided: bool = False
+    repaired_on: date | None = None

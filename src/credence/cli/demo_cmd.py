@@ -11,9 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.rule import Rule
 from rich.table import Table
 
+from credence.actions.demo import DemoResult, run_demo
 from credence.cli.common import console, handle_errors
 from credence.cli.render import explanation_panel, grade_table, lists_table
-from credence.demo import DemoResult, run_demo
 from credence.rules.loader import default_ruleset_path
 
 

@@ -18,7 +18,6 @@ from credence.cli.common import (
     open_workspace,
     print_json,
 )
-from credence.incremental import rescore_batches
 from credence.ingest import (
     IngestReport,
     find_mapping,
@@ -27,6 +26,7 @@ from credence.ingest import (
     list_sources,
     quarantine_counts,
 )
+from credence.runs.incremental import rescore_batches
 from credence.store import Workspace
 from credence.store.workspace import CATALOG_FILE, RECORDS_DIR
 

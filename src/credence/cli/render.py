@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from credence.identifiers import mask
-from credence.subjects import SubjectFile
+from credence.runs.subject_file import SubjectFile
 
 
 def _code(kind: str, code: str) -> str:

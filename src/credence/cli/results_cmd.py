@@ -20,13 +20,13 @@ from credence.cli.common import (
     print_json,
 )
 from credence.cli.render import explanation_panel
-from credence.exports import EXPORTS, export_table
-from credence.lists import read_list
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
-from credence.scoring import latest_run
+from credence.runs.exports import EXPORTS, export_table
+from credence.runs.lists import read_list
+from credence.runs.score import latest_run
+from credence.runs.subject_file import subject_file
 from credence.store.rulesets import resolve_ruleset, stored_ruleset
-from credence.subjects import subject_file
 
 
 class Format(StrEnum):

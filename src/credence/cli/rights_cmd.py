@@ -16,9 +16,8 @@ from credence.inspection.store import list_plans, publish_plan, save_plan
 from credence.rights.appeals import decide_appeal, list_appeals, settle_overdue
 from credence.rights.basis import current_basis, rescore
 from credence.rights.tables import transaction
-from credence.service import audit
 from credence.service.queries.common import shown_code
-from credence.store import Workspace
+from credence.store import Workspace, audit
 
 inspect_app = typer.Typer(help="Inspection plans: double random, one public.")
 appeals_app = typer.Typer(help="The appeal queue: list, decide, settle overdue appeals.")

@@ -14,13 +14,13 @@ from rich.table import Table
 from credence.cli.common import WorkspaceOption, console, handle_errors, open_workspace, print_json
 from credence.cli.render import grade_table, lists_table
 from credence.identifiers import guess_kind
-from credence.incremental import rescore_subjects
-from credence.reports import grade_distribution, list_counts
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
-from credence.scoring import ScoreRun, reproduce_run, score_workspace
+from credence.runs.incremental import rescore_subjects
+from credence.runs.reports import grade_distribution, list_counts
+from credence.runs.score import ScoreRun, reproduce_run, score_workspace
+from credence.sql import dict_rows
 from credence.store import Workspace
-from credence.store.rows import dict_rows
 from credence.store.rulesets import list_published, publish_ruleset, resolve_ruleset
 
 

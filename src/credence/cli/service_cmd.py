@@ -18,12 +18,11 @@ from rich.table import Table
 
 from credence.cli.common import WorkspaceOption, console, handle_errors, open_workspace, print_json
 from credence.rights.tables import transaction
-from credence.service import audit
 from credence.service.db import connect, ensure_service_tables
 from credence.service.keys import ROLES, create_key, list_keys, revoke_key
 from credence.service.purposes import DEFAULT_PURPOSES
 from credence.service.queries.common import shown_code
-from credence.store import Workspace
+from credence.store import Workspace, audit
 
 keys_app = typer.Typer(help="API keys: create (shown once, stored hashed), list, revoke.")
 audit_app = typer.Typer(help="The hash-chained audit log: verify it, read it.")

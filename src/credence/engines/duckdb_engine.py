@@ -8,7 +8,7 @@ import duckdb
 
 from credence.engines.base import StepProgress
 from credence.rules.compile import Plan
-from credence.store.rows import dict_rows
+from credence.sql import dict_rows
 
 
 class DuckDBEngine:

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from credence.ingest.plan import STAGED_EXTRA
 from credence.ingest.sql import lit
 from credence.model import RECORD_COLUMNS, RECORD_SCHEMA, RECORD_SQL_TYPES
+from credence.sql import insert_rows
 from credence.store import Workspace
 from credence.store.record_index import (
     ROW_GROUP_ROWS,
@@ -27,7 +28,6 @@ from credence.store.record_index import (
     known_ids_relation,
     write_id_index,
 )
-from credence.store.rows import insert_rows
 
 PART_ROWS = 4_000_000
 # A batch of at most this many good rows is kept inline in the catalog (see store/catalog.py).

@@ -9,7 +9,7 @@ import duckdb
 
 from credence.errors import NotFoundError
 from credence.inspection.models import InspectionPlan, PlanItem, PublicItem, PublicPlan
-from credence.store.rows import dict_rows
+from credence.sql import dict_rows
 
 INSPECTION_DDL = (
     """CREATE TABLE IF NOT EXISTS inspection_plans (

@@ -20,7 +20,7 @@ from credence.resolve.decide import Decision
 from credence.resolve.judgements import accept_pair, pair_id, reject_pair
 from credence.resolve.registry import registry_entry
 from credence.resolve.tables import ensure_tables
-from credence.store.rows import dict_rows
+from credence.sql import dict_rows
 
 
 @dataclass

@@ -18,8 +18,8 @@ from credence.rights.links import link_judgements
 from credence.rights.repair import list_repairs
 from credence.rights.tables import ensure_tables
 from credence.rules.spec import Ruleset
-from credence.store.rows import dict_rows
-from credence.subjects import subject_file, subject_records
+from credence.runs.subject_file import subject_file, subject_records
+from credence.sql import dict_rows
 
 EVERYTHING = 1_000_000
 

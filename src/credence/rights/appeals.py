@@ -21,8 +21,8 @@ from credence.rights.models import Appeal, AppealKind, AppealState
 from credence.rights.tables import ensure_tables
 from credence.rules.duration import Duration
 from credence.rules.spec import Ruleset
+from credence.sql import dict_rows
 from credence.store.overrides import add_override, overrides_for
-from credence.store.rows import dict_rows
 
 DECISION_PERIOD = Duration(days=20)
 MAX_TEXT = 4000

@@ -11,10 +11,10 @@ from datetime import date
 
 import duckdb
 
-from credence.incremental import Subject, rescore_subjects
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
-from credence.scoring import ScoreRun, latest_run, score_workspace
+from credence.runs.incremental import Subject, rescore_subjects
+from credence.runs.score import ScoreRun, latest_run, score_workspace
 from credence.store import Workspace
 from credence.store.rulesets import stored_ruleset
 

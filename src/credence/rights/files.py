@@ -19,7 +19,7 @@ from credence.rules.duration import Duration
 from credence.rules.explain import requirement_matches
 from credence.rules.spec import Ruleset, subject_kinds
 from credence.rules.validity import record_expiry
-from credence.store.rows import dict_rows
+from credence.sql import dict_rows
 
 
 @dataclass(frozen=True)

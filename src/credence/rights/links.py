@@ -16,8 +16,8 @@ from credence.rights.appeals import clean_text, insert_appeal, open_appeal_on
 from credence.rights.files import canonical_code, record_on_file
 from credence.rights.models import Appeal, LinkJudgement
 from credence.rights.tables import ensure_tables
+from credence.sql import dict_rows
 from credence.store.overrides import overrides_for
-from credence.store.rows import dict_rows
 
 
 def link_judgements(

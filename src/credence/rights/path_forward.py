@@ -19,8 +19,8 @@ from credence.rights.repair import DEFAULT_TIER, list_repairs
 from credence.rules.duration import REPAIR_AFTER
 from credence.rules.explain import Explanation, explain
 from credence.rules.spec import Ruleset
+from credence.runs.subject_file import subject_file, subject_records
 from credence.store.overrides import overrides_for
-from credence.subjects import subject_file, subject_records
 
 MAX_PROJECTED_DAYS = 24
 

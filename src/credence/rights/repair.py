@@ -20,8 +20,8 @@ from credence.rights.models import Repair, RepairState
 from credence.rights.tables import ensure_tables
 from credence.rules.duration import REPAIR_AFTER
 from credence.rules.spec import Ruleset
+from credence.sql import dict_rows
 from credence.store.overrides import add_override, overrides_for
-from credence.store.rows import dict_rows
 
 DEFAULT_TIER = "serious"
 _COLUMNS = (

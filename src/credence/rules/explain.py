@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from credence.model import CONSENT_GRANTED, CONSENT_WITHDRAWN, SCORING_SCOPE
+from credence.model import CONSENT_GRANTED, CONSENT_WITHDRAWN, SCORING_SCOPE, Override
 from credence.rules.compile import red_min_rank
 from credence.rules.conditions import attribute_mode
 from credence.rules.duration import Duration
@@ -87,14 +87,6 @@ class Explanation:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (dates as ISO strings)."""
         return json.loads(json.dumps(asdict(self), default=str))
-
-
-@dataclass(frozen=True)
-class Override:
-    """Decisions on one record: voided by an upheld appeal, or ended by a credit repair."""
-
-    voided: bool = False
-    repaired_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,11 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from credence.incremental import Subject
 from credence.rights.basis import Basis, current_basis, rescore
-from credence.scoring import ScoreRun
-from credence.service import audit
+from credence.runs.incremental import Subject
+from credence.runs.score import ScoreRun
 from credence.service.db import Database
-from credence.store import Workspace
+from credence.store import Workspace, audit
 
 T = TypeVar("T")
 CACHE_SIZE = 50_000

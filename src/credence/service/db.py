@@ -19,10 +19,10 @@ from credence.errors import WorkspaceError
 from credence.inspection.store import ensure_tables as ensure_inspection_tables
 from credence.rights.tables import ensure_tables as ensure_rights_tables
 from credence.rights.tables import transaction
-from credence.service.audit import ensure_tables as ensure_audit_tables
 from credence.service.keys import ensure_tables as ensure_key_tables
 from credence.service.names import refresh_names
 from credence.store import Workspace
+from credence.store.audit import ensure_tables as ensure_audit_tables
 from credence.store.subjects import refresh_subject_index
 
 IDLE_CURSORS = 16

@@ -22,7 +22,6 @@ from typing import Any
 import duckdb
 
 from credence.errors import IngestError, NotFoundError
-from credence.incremental import ensure_subject_indexes, rescore_in_transaction
 from credence.ingest.codes import ensure_check_functions
 from credence.ingest.mapping import SourceMapping
 from credence.ingest.pipeline import IngestReport
@@ -31,12 +30,13 @@ from credence.ingest.small import ingest_small
 from credence.rights.basis import Basis
 from credence.rules.explain import Explanation
 from credence.rules.spec import Ruleset
-from credence.scoring import ScoreRun, latest_run
-from credence.service import audit
-from credence.service.audit import Pending
+from credence.runs.incremental import ensure_subject_indexes, rescore_in_transaction
+from credence.runs.score import ScoreRun, latest_run
 from credence.service.context import Service
 from credence.service.deps import ROLE_PURPOSE
 from credence.service.names import advance_names, names_current, update_names
+from credence.store import audit
+from credence.store.audit import Pending
 from credence.store.record_index import BatchFiles, batch_files, subject_parquet_rows
 from credence.store.rulesets import stored_ruleset
 from credence.store.subjects import ensure_code_index

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from credence.errors import InvalidInputError, NotFoundError
 from credence.identifiers import compact, guess_kind
 from credence.service.purposes import check_purposes
-from credence.store.rows import dict_rows
+from credence.sql import dict_rows
 
 Role = Literal["subject", "relying_party", "operator", "auditor"]
 ROLES: tuple[Role, ...] = ("subject", "relying_party", "operator", "auditor")

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from credence.errors import CredenceError
-from credence.rules.explain import Override
+from credence.model import Override
 
 ACTIONS = ("void", "repair")
 

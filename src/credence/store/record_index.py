@@ -19,11 +19,10 @@ from typing import Any
 
 import duckdb
 
-from credence.model import RECORD_COLUMNS
-from credence.rules.explain import Override
+from credence.model import RECORD_COLUMNS, Override
+from credence.sql import dict_rows
 from credence.store.links import SUBJECT_LINKS
 from credence.store.overrides import FOLDED, overrides_for
-from credence.store.rows import dict_rows
 from credence.store.workspace import (
     INLINE_PATH,
     Workspace,

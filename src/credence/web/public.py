@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from credence.inspection.models import PublicPlan
 from credence.inspection.store import list_plans, public_plan
-from credence.lists import LIST_NAMES
+from credence.runs.lists import LIST_NAMES
 from credence.service.context import Service
 from credence.service.deps import ServiceDep, subject_code
 from credence.service.inputs import plain_query

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from credence.identifiers import mask
-from credence.store.rows import dict_rows
+from credence.sql import dict_rows
 
 _RIC_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{11}([\dXx])(?![0-9A-Za-z])")
 

@@ -13,7 +13,7 @@ import io
 import duckdb
 
 from credence.errors import NotFoundError
-from credence.lists import LIST_NAMES
+from credence.runs.lists import LIST_NAMES
 from credence.service.names import names_of
 from credence.service.queries.common import rows_as, shown_code
 from credence.service.schemas import ListEntry, ListPage

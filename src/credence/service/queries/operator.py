@@ -7,9 +7,9 @@ from datetime import date
 import duckdb
 
 from credence.ingest.registry import stored_mapping
-from credence.reports import grade_distribution, ingest_totals, list_counts
 from credence.rights.basis import Basis
 from credence.rights.tables import ensure_tables
+from credence.runs.reports import grade_distribution, ingest_totals, list_counts
 from credence.service.queries.common import mask_text, rows_as
 from credence.service.schemas import Dashboard, QuarantineRow, SourceOut
 

@@ -14,10 +14,10 @@ import duckdb
 from credence.errors import AccessDeniedError, InvalidInputError
 from credence.rights.basis import Basis
 from credence.rights.consent import consent_for_purpose
-from credence.service import audit
+from credence.runs.subject_file import subject_file, subject_records
 from credence.service.queries.common import shown_code
 from credence.service.schemas import ExplanationOut, WhoLooked
-from credence.subjects import subject_file, subject_records
+from credence.store import audit
 
 EARLIEST_DAY = date(1950, 1, 1)
 

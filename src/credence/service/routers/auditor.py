@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from credence.service import audit
 from credence.service.deps import ROLE_PURPOSE, AuditorCaller, ServiceDep, subject_code
 from credence.service.queries.common import shown_code
 from credence.service.schemas import Verification
+from credence.store import audit
 
 router = APIRouter(prefix="/auditor", tags=["auditor"])
 AUDIT = ROLE_PURPOSE["auditor"]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from credence.errors import InvalidInputError
 from credence.rights.files import subject_kind_of
-from credence.scoring import ScoreRun
+from credence.runs.score import ScoreRun
 from credence.service.deps import ROLE_PURPOSE, OperatorCaller, ServiceDep, subject_code
 from credence.service.inputs import NewRecordIn
 from credence.service.intake import post_record

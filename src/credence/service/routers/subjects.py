@@ -15,11 +15,11 @@ from credence.rights.links import contest_link
 from credence.rights.models import Appeal, Repair
 from credence.rights.path_forward import PathForward, path_forward
 from credence.rights.repair import apply_for_repair, list_repairs
-from credence.service import audit
 from credence.service.deps import ROLE_PURPOSE, Caller, ServiceDep, SubjectCaller
 from credence.service.inputs import AppealIn, LinkContestIn, RepairIn
 from credence.service.queries.subjects import check_day, explanation, who_looked
 from credence.service.schemas import ExplanationOut, WhoLooked
+from credence.store import audit
 
 router = APIRouter(prefix="/me", tags=["subject"])
 OWN = ROLE_PURPOSE["subject"]

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel
 
-from credence.store.rows import dict_rows
+from credence.sql import dict_rows
 
 GENESIS = "0" * 64
 AUDIT_DDL = (

@@ -14,14 +14,14 @@ from typing import Any
 
 from credence.ingest.mapping import load_mapping
 from credence.ingest.pipeline import IngestReport, ingest_file
-from credence.reports import grade_distribution, ingest_totals, list_counts
 from credence.resolve.pipeline import ResolveReport, load_configs, resolve_workspace
 from credence.rulebook import write_rulebook
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
-from credence.scoring import ScoreRun, score_workspace
+from credence.runs.reports import grade_distribution, ingest_totals, list_counts
+from credence.runs.score import ScoreRun, score_workspace
+from credence.runs.subject_file import SubjectFile, subject_file
 from credence.store import Workspace
-from credence.subjects import SubjectFile, subject_file
 from credence.synth.city import generate_city
 
 # (what is happening, rows done, rows total or None)

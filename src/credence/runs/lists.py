@@ -8,7 +8,7 @@ import duckdb
 
 from credence.errors import CredenceError
 from credence.identifiers import mask
-from credence.store.rows import dict_rows
+from credence.sql import dict_rows
 
 LIST_NAMES = ("black", "red")
 

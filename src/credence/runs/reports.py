@@ -7,7 +7,7 @@ from typing import Any
 import duckdb
 
 from credence.rules.spec import Ruleset
-from credence.store.rows import dict_rows
+from credence.sql import dict_rows
 
 
 def grade_distribution(

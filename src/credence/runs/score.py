@@ -18,9 +18,9 @@ from credence.engines.duckdb_engine import DuckDBEngine
 from credence.errors import CredenceError, NotFoundError
 from credence.rules.compile import RESULT_TABLES, Plan, compile_plan
 from credence.rules.spec import Ruleset
+from credence.sql import dict_rows
 from credence.store import Workspace
 from credence.store.overrides import limit_overrides_to
-from credence.store.rows import dict_rows
 from credence.store.rulesets import store_ruleset, stored_ruleset
 from credence.store.subjects import SUBJECTS_FROM_RECORDS, refresh_subject_index
 

@@ -21,10 +21,10 @@ import duckdb
 from credence.rules.explain import Explanation, explain
 from credence.rules.loader import ruleset_hash
 from credence.rules.spec import Ruleset
-from credence.scoring import DIGEST_PARTS, DIGEST_SQL, ScoreRun, latest_run, score_workspace
+from credence.runs.score import DIGEST_PARTS, DIGEST_SQL, ScoreRun, latest_run, score_workspace
+from credence.sql import insert_rows
 from credence.store import Workspace
 from credence.store.record_index import BatchFiles, batch_subjects, subject_history
-from credence.store.rows import insert_rows
 from credence.store.rulesets import stored_ruleset
 from credence.store.subjects import refresh_subject_index
 

@@ -18,8 +18,8 @@ from credence.identifiers import compact
 from credence.resolve.judgements import link_provenance
 from credence.rules.explain import Explanation, explain
 from credence.rules.spec import Ruleset
+from credence.sql import dict_rows
 from credence.store.overrides import overrides_for
-from credence.store.rows import dict_rows
 
 
 @dataclass
