@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from credence.cli.app import app
 from credence.model import RECORD_COLUMNS
 from tests.conftest import ScoredCity
+from tests.results_sql import at_run
 
 runner = CliRunner()
 
@@ -24,8 +25,11 @@ def _a_black_listed_code(city: ScoredCity) -> str:
     con = city.ws.connect()
     try:
         row = con.execute(
-            "SELECT subject_code FROM listings WHERE list_name = 'black' AND state = 'published' "
-            "AND subject_kind = 'organization' LIMIT 1"
+            at_run(
+                con,
+                "SELECT subject_code FROM listings WHERE list_name = 'black' "
+                "AND state = 'published' AND subject_kind = 'organization' LIMIT 1",
+            )
         ).fetchone()
     finally:
         con.close()
@@ -53,8 +57,11 @@ def test_explain_table_names_the_grade_and_masks_people(scored_city: ScoredCity)
     con = scored_city.ws.connect()
     try:
         row = con.execute(
-            "SELECT subject_code, grade FROM scores "
-            "WHERE subject_kind = 'person' AND scored LIMIT 1"
+            at_run(
+                con,
+                "SELECT subject_code, grade FROM scores "
+                "WHERE subject_kind = 'person' AND scored LIMIT 1",
+            )
         ).fetchone()
     finally:
         con.close()

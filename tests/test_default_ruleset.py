@@ -25,6 +25,7 @@ from credence.runs.subject_file import subject_records
 from credence.store import Workspace
 from credence.synth import CityManifest, generate_city
 from credence.synth.kinds import KIND_CATEGORIES
+from tests.results_sql import at_run
 
 DAY = date(2026, 6, 30)
 PATH = default_ruleset_path("credence-default")
@@ -136,7 +137,7 @@ def scored(
 def _rows(ws: Workspace, sql: str) -> list[tuple[Any, ...]]:
     con = ws.connect(read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        return con.execute(at_run(con, sql)).fetchall()
     finally:
         con.close()
 

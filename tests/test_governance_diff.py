@@ -11,7 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from credence.governance.diff import NOT_SCORED, DiffReport, diff_rulesets
+from credence.governance.diff import NOT_SCORED, DiffReport, diff_runs
 from credence.governance.refs import open_sandbox
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.store import Workspace
@@ -66,13 +66,17 @@ def _diff(
     """The report, each subject's (score, grade) old and new, and who has ``line`` (old run)."""
     sandbox, (before, after), day = open_sandbox(ws, [str(old), str(new)], day)
     with sandbox:
-        report = diff_rulesets(sandbox, before, after, day)
+        old_run, new_run = sandbox.score(before, day, "old"), sandbox.score(after, day, "new")
+        report = diff_runs(sandbox, old_run, new_run)
         rows = sandbox.con.execute(
-            "SELECT o.subject_code, o.score, o.grade, n.score, n.grade FROM old_scores o "
-            "JOIN new_scores n USING (subject_kind, subject_code)"
+            "SELECT o.subject_code, o.score, o.grade, n.score, n.grade "
+            f"FROM {old_run.table('scores')} o "
+            f"JOIN {new_run.table('scores')} n USING (subject_kind, subject_code)"
         ).fetchall()
         lined = sandbox.con.execute(
-            "SELECT DISTINCT subject_code FROM old_score_lines WHERE requirement_id = ?", [line]
+            f"SELECT DISTINCT subject_code FROM {old_run.table('score_lines')} "
+            "WHERE requirement_id = ?",
+            [line],
         ).fetchall()
     subjects = {
         code: {"old": (old_score, old_grade), "new": (new_score, new_grade)}

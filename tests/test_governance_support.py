@@ -21,6 +21,7 @@ from credence.rules.loader import load_ruleset
 from credence.runs.score import score_workspace
 from credence.sql import dict_rows
 from credence.store import Workspace
+from tests.results_sql import at_run
 
 DAY = date(2026, 6, 30)
 BASE = Path(__file__).parent / "fixtures" / "governance" / "base.yaml"
@@ -132,7 +133,9 @@ def test_sandbox_scores_like_a_scoring_run_without_touching_the_catalog(tmp_path
     score_workspace(ws, ruleset, DAY)
     con = ws.connect()
     try:
-        scored = dict_rows(con.execute("SELECT subject_code, score, grade FROM scores ORDER BY 1"))
+        scored = dict_rows(
+            con.execute(at_run(con, "SELECT subject_code, score, grade FROM scores ORDER BY 1"))
+        )
     finally:
         con.close()
     assert scored == sandboxed

@@ -16,10 +16,12 @@ from credence.identifiers import generate_ric
 from credence.ingest import ingest_file, load_mapping
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
+from credence.runs import results
 from credence.runs.incremental import rescore_subjects
 from credence.runs.score import score_workspace
 from credence.sql import dict_rows
 from credence.store import Workspace
+from tests.results_sql import at_run
 
 DAY = date(2026, 6, 30)
 TABLES = {
@@ -64,9 +66,11 @@ def _scored_demo(
 def _snapshot(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
     con = ws.connect()
     try:
+        run = results.require_current(con)
         return {
             name: sorted(
-                tuple(row.values()) for row in dict_rows(con.execute(f"SELECT {cols} FROM {name}"))
+                tuple(row.values())
+                for row in dict_rows(con.execute(f"SELECT {cols} FROM {run.table(name)}"))
             )
             for name, cols in TABLES.items()
         }
@@ -79,8 +83,8 @@ def test_incremental_rescore_equals_a_full_rescore(tmp_path: Path) -> None:
     con = ws.connect()
     try:
         firms = [c for (c,) in con.execute(
-            "SELECT subject_code FROM scores WHERE subject_kind = 'organization' "
-            "ORDER BY subject_code LIMIT 2").fetchall()]  # fmt: skip
+            at_run(con, "SELECT subject_code FROM scores WHERE subject_kind = 'organization' "
+            "ORDER BY subject_code LIMIT 2")).fetchall()]  # fmt: skip
     finally:
         con.close()
     newcomer = generate_ric(random.Random(99))  # a person no source knew before: no consent
@@ -114,10 +118,15 @@ def test_ingest_with_rescore_updates_only_the_named_subjects(tmp_path: Path) -> 
     con = ws.connect()
     try:
         (firm,) = con.execute(
-            "SELECT subject_code FROM scores WHERE subject_kind = 'organization' AND scored "
-            "ORDER BY subject_code LIMIT 1"
+            at_run(
+                con,
+                "SELECT subject_code FROM scores WHERE subject_kind = 'organization' AND scored "
+                "ORDER BY subject_code LIMIT 1",
+            )
         ).fetchone() or ("",)
-        before = con.execute("SELECT score FROM scores WHERE subject_code = ?", [firm]).fetchone()
+        before = con.execute(
+            at_run(con, "SELECT score FROM scores WHERE subject_code = ?"), [firm]
+        ).fetchone()
         runs_before = con.execute("SELECT COUNT(*) FROM score_runs").fetchone()
     finally:
         con.close()
@@ -137,7 +146,9 @@ def test_ingest_with_rescore_updates_only_the_named_subjects(tmp_path: Path) -> 
     assert answer["loaded"] == 1 and answer["rescored_subjects"] == 1 and answer["rescored_run"]
     con = ws.connect()
     try:
-        after = con.execute("SELECT score FROM scores WHERE subject_code = ?", [firm]).fetchone()
+        after = con.execute(
+            at_run(con, "SELECT score FROM scores WHERE subject_code = ?"), [firm]
+        ).fetchone()
         engine, digest = con.execute(
             "SELECT engine, results_digest FROM score_runs WHERE run_id = ?",
             [answer["rescored_run"]],
@@ -159,26 +170,34 @@ def test_one_subject_rescored_leaves_another_kind_with_the_same_code_alone(
     con = ws.connect()
     try:
         (firm,) = con.execute(
-            "SELECT subject_code FROM score_lines WHERE subject_kind = 'organization' "
-            "ORDER BY subject_code LIMIT 1"
+            at_run(
+                con,
+                "SELECT subject_code FROM score_lines WHERE subject_kind = 'organization' "
+                "ORDER BY subject_code LIMIT 1",
+            )
         ).fetchone() or ("",)
-        for table in ("scores", "score_lines"):  # a person's rows under the firm's code
+        run = results.require_current(con)
+        tables = {name: run.table(name) for name in ("scores", "score_lines")}
+        for table in tables.values():  # a person's rows under the firm's code
             con.execute(
                 f"INSERT INTO {table} BY NAME SELECT * REPLACE ('person' AS subject_kind) "
                 f"FROM {table} WHERE subject_code = ? AND subject_kind = 'organization'",
                 [firm],
             )
         planted = {
-            table: con.execute(
+            name: con.execute(
                 f"SELECT * FROM {table} WHERE subject_code = ? AND subject_kind = 'person' "
                 "ORDER BY ALL",
                 [firm],
             ).fetchall()
-            for table in ("scores", "score_lines")
+            for name, table in tables.items()
         }
         before = con.execute(
-            "SELECT * FROM score_lines WHERE subject_code = ? AND subject_kind = 'organization' "
-            "ORDER BY ALL",
+            at_run(
+                con,
+                "SELECT * FROM score_lines WHERE subject_code = ? "
+                "AND subject_kind = 'organization' ORDER BY ALL",
+            ),
             [firm],
         ).fetchall()
     finally:
@@ -187,15 +206,18 @@ def test_one_subject_rescored_leaves_another_kind_with_the_same_code_alone(
     rescore_subjects(ws, ruleset, DAY, [("organization", firm)])
     con = ws.connect()
     try:
-        for table, rows in planted.items():
+        for name, rows in planted.items():
             assert con.execute(
-                f"SELECT * FROM {table} WHERE subject_code = ? AND subject_kind = 'person' "
+                f"SELECT * FROM {tables[name]} WHERE subject_code = ? AND subject_kind = 'person' "
                 "ORDER BY ALL",
                 [firm],
             ).fetchall() == rows
         assert con.execute(
-            "SELECT * FROM score_lines WHERE subject_code = ? AND subject_kind = 'organization' "
-            "ORDER BY ALL",
+            at_run(
+                con,
+                "SELECT * FROM score_lines WHERE subject_code = ? "
+                "AND subject_kind = 'organization' ORDER BY ALL",
+            ),
             [firm],
         ).fetchall() == before
     finally:

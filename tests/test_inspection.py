@@ -18,6 +18,7 @@ from credence.errors import CredenceError
 from credence.inspection import DEFAULT_BASE_RATE, draw_plan, inspection_rate, inspectors_from
 from credence.store import Workspace
 from tests.conftest import CITY_DAY, ScoredCity
+from tests.results_sql import at_run
 from tests.test_service_support import Served, copy_city, serve
 
 
@@ -35,8 +36,11 @@ def con(root: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def _listed(con: duckdb.DuckDBPyConnection, name: str) -> set[str]:
     rows = con.execute(
-        "SELECT DISTINCT subject_code FROM listings WHERE list_name = ? AND state = 'published' "
-        "AND subject_kind = 'organization'",
+        at_run(
+            con,
+            "SELECT DISTINCT subject_code FROM listings WHERE list_name = ? "
+            "AND state = 'published' AND subject_kind = 'organization'",
+        ),
         [name],
     ).fetchall()
     return {str(c) for (c,) in rows}

@@ -14,6 +14,7 @@ from credence.runs.score import reproduce_run, score_workspace
 from credence.runs.subject_file import subject_file
 from credence.store import Workspace
 from credence.store.overrides import add_override
+from tests.results_sql import at_run
 
 DAY = date(2026, 6, 30)
 
@@ -27,9 +28,9 @@ def test_voiding_and_repairing_records_rescore_and_explain(tmp_path: Path) -> No
     con = ws.connect()
     try:
         row = con.execute(
-            "SELECT l.subject_code, l.record_id, s.score FROM listings l JOIN scores s "
+            at_run(con, "SELECT l.subject_code, l.record_id, s.score FROM listings l JOIN scores s "
             "USING (subject_kind, subject_code) WHERE l.list_name = 'black' "
-            "AND l.state = 'published' AND l.subject_kind = 'organization' LIMIT 1"
+            "AND l.state = 'published' AND l.subject_kind = 'organization' LIMIT 1")
         ).fetchone()
         assert row is not None
         code, record_id, score_before = row
@@ -42,11 +43,11 @@ def test_voiding_and_repairing_records_rescore_and_explain(tmp_path: Path) -> No
     con = ws.connect()
     try:
         state = con.execute(
-            "SELECT state FROM listings WHERE record_id = ?", [record_id]
+            at_run(con, "SELECT state FROM listings WHERE record_id = ?"), [record_id]
         ).fetchone()
         assert state == ("revoked",)
         (score_after,) = con.execute(
-            "SELECT score FROM scores WHERE subject_code = ?", [code]
+            at_run(con, "SELECT score FROM scores WHERE subject_code = ?"), [code]
         ).fetchone() or (None,)
         assert score_after is not None and score_after > score_before
         found = subject_file(con, code, ruleset, DAY)

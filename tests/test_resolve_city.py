@@ -22,6 +22,7 @@ from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.runs.score import score_workspace
 from credence.store import Workspace
 from credence.synth import CityManifest, generate_city
+from tests.results_sql import at_run
 
 END = date(2026, 6, 30)
 
@@ -107,14 +108,14 @@ def test_copies_held_at_two_levels_count_once(resolved: ResolvedCity) -> None:
     con = resolved.ws.connect()
     try:
         twice = con.execute(
-            """SELECT count(*) FROM score_lines l JOIN resolve_duplicates d
-               ON l.record_id = d.record_id""").fetchall()
+            at_run(con, """SELECT count(*) FROM score_lines l JOIN resolve_duplicates d
+               ON l.record_id = d.record_id""")).fetchall()
         kept = con.execute(
-            """SELECT count(*) FROM score_lines l JOIN resolve_duplicates d
-               ON l.record_id = d.kept_record_id""").fetchall()
+            at_run(con, """SELECT count(*) FROM score_lines l JOIN resolve_duplicates d
+               ON l.record_id = d.kept_record_id""")).fetchall()
         listings = con.execute(
-            """SELECT DISTINCT state FROM listings l JOIN resolve_duplicates d
-               ON l.record_id = d.record_id""").fetchall()
+            at_run(con, """SELECT DISTINCT state FROM listings l JOIN resolve_duplicates d
+               ON l.record_id = d.record_id""")).fetchall()
     finally:
         con.close()
     assert twice == [(0,)] and kept[0][0] > 0

@@ -12,10 +12,11 @@ from credence.rules.loader import ruleset_hash
 from credence.runs.score import latest_run, score_workspace
 from credence.runs.subject_file import subject_records
 from tests.conftest import ScoredCity
+from tests.results_sql import at_run
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cursor = con.execute(sql)
+    cursor = con.execute(at_run(con, sql))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -51,14 +52,31 @@ def test_every_subject_scores_the_same_in_sql_and_in_the_explainer(scored_city: 
 def test_the_city_exercises_grades_lists_caps_and_consent(scored_city: ScoredCity) -> None:
     con = scored_city.ws.connect()
     try:
-        grades = {g for (g,) in con.execute("SELECT DISTINCT grade FROM scores").fetchall()}
+        grades = {
+            g
+            for (g,) in con.execute(
+                at_run(con, at_run(con, "SELECT DISTINCT grade FROM scores"))
+            ).fetchall()
+        }
         assert len(grades) >= 4
-        states = {s for (s,) in con.execute("SELECT DISTINCT state FROM listings").fetchall()}
+        states = {
+            s
+            for (s,) in con.execute(
+                at_run(con, at_run(con, "SELECT DISTINCT state FROM listings"))
+            ).fetchall()
+        }
         assert "published" in states
-        capped = con.execute("SELECT COUNT(*) FROM score_lines WHERE NOT counted").fetchone()
+        capped = con.execute(
+            at_run(con, at_run(con, "SELECT COUNT(*) FROM score_lines WHERE NOT counted"))
+        ).fetchone()
         assert capped is not None and capped[0] > 0
         unscored = con.execute(
-            "SELECT COUNT(*) FROM scores WHERE NOT scored AND subject_kind = 'person'"
+            at_run(
+                con,
+                at_run(
+                    con, "SELECT COUNT(*) FROM scores WHERE NOT scored AND subject_kind = 'person'"
+                ),
+            )
         ).fetchone()
         assert unscored is not None and unscored[0] > 0
     finally:
@@ -69,13 +87,25 @@ def test_people_without_scoring_consent_get_no_score_or_lines(scored_city: Score
     con = scored_city.ws.connect()
     try:
         leaked = con.execute(
-            "SELECT COUNT(*) FROM score_lines l JOIN scores s USING (subject_kind, subject_code) "
-            "WHERE NOT s.scored"
+            at_run(
+                con,
+                at_run(
+                    con,
+                    "SELECT COUNT(*) FROM score_lines l "
+                    "JOIN scores s USING (subject_kind, subject_code) WHERE NOT s.scored",
+                ),
+            )
         ).fetchone()
         assert leaked == (0,)
         bad = con.execute(
-            "SELECT COUNT(*) FROM scores "
-            "WHERE NOT scored AND (score IS NOT NULL OR grade IS NOT NULL)"
+            at_run(
+                con,
+                at_run(
+                    con,
+                    "SELECT COUNT(*) FROM scores "
+                    "WHERE NOT scored AND (score IS NOT NULL OR grade IS NOT NULL)",
+                ),
+            )
         ).fetchone()
         assert bad == (0,)
     finally:
@@ -86,10 +116,16 @@ def test_private_platform_records_count_only_with_consent(scored_city: ScoredCit
     con = scored_city.ws.connect()
     try:
         rows = con.execute(
-            """
+            at_run(
+                con,
+                at_run(
+                    con,
+                    """
             SELECT l.subject_code, l.source FROM score_lines l JOIN records r USING (record_id)
             WHERE r.level = 'private'
-            """
+            """,
+                ),
+            )
         ).fetchall()
         assert rows, "the city should have counted private records"
         for code, source in rows:
@@ -108,7 +144,12 @@ def test_no_score_line_outlives_its_validity(scored_city: ScoredCity) -> None:
     con = scored_city.ws.connect()
     try:
         stale = con.execute(
-            "SELECT COUNT(*) FROM score_lines WHERE expires_on <= ? OR occurred_at > ?",
+            at_run(
+                con,
+                at_run(
+                    con, "SELECT COUNT(*) FROM score_lines WHERE expires_on <= ? OR occurred_at > ?"
+                ),
+            ),
             [scored_city.as_of, scored_city.as_of],
         ).fetchone()
         assert stale == (0,)
@@ -125,14 +166,23 @@ def test_a_run_is_recorded_with_its_ruleset_and_rescoring_a_past_day_changes_res
         assert run is not None
         assert run["ruleset_hash"] == ruleset_hash(scored_city.ruleset)
         assert run["as_of"] == scored_city.as_of
-        before = con.execute("SELECT COUNT(*) FROM score_lines").fetchone()
+        before = con.execute(
+            at_run(con, at_run(con, "SELECT COUNT(*) FROM score_lines"))
+        ).fetchone()
     finally:
         con.close()
     earlier = score_workspace(scored_city.ws, scored_city.ruleset, date(2020, 1, 1))
     assert earlier.as_of == date(2020, 1, 1)
     con = scored_city.ws.connect()
     try:
-        late = con.execute("SELECT COUNT(*) FROM score_lines WHERE occurred_at > DATE '2020-01-01'")
+        late = con.execute(
+            at_run(
+                con,
+                at_run(
+                    con, "SELECT COUNT(*) FROM score_lines WHERE occurred_at > DATE '2020-01-01'"
+                ),
+            )
+        )
         assert late.fetchone() == (0,)
     finally:
         con.close()

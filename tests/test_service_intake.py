@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from credence.actions import records
 from credence.identifiers import generate_uscc
-from credence.service import intake
 from tests.conftest import ScoredCity
 from tests.test_service_records import SOURCE, _row
 from tests.test_service_support import Served, copy_city, serve
@@ -64,7 +64,7 @@ def test_a_failed_rescore_leaves_no_record_no_entry_and_no_run(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the rescore broke half way")
 
-    monkeypatch.setattr(intake, "rescore_in_transaction", broken)
+    monkeypatch.setattr(records, "rescore_in_transaction", broken)
     with pytest.raises(RuntimeError, match="half way"):
         served.client.post(
             "/operator/records", headers=ops, json={"source": SOURCE, "row": _row(code, 7001)}

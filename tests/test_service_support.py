@@ -17,6 +17,7 @@ from credence.service.db import ensure_service_tables
 from credence.service.keys import create_key
 from credence.store import Workspace
 from tests.conftest import CITY_DAY, ScoredCity
+from tests.results_sql import at_run
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Served:
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         service = self.client.app.state.service  # type: ignore[attr-defined]
         with service.db.read() as con:
-            return con.execute(sql, params or []).fetchall()
+            return con.execute(at_run(con, sql), params or []).fetchall()
 
     def one(self, sql: str, params: list[Any] | None = None) -> Any:
         rows = self.query(sql, params)

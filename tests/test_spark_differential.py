@@ -11,10 +11,12 @@ import pytest
 
 from credence.actions.demo import run_demo
 from credence.rules.loader import default_ruleset_path, load_ruleset
+from credence.runs import results
 from credence.runs.score import score_workspace
 from credence.sql import dict_rows
 from credence.store import Workspace
 from credence.store.overrides import add_override
+from tests.results_sql import at_run
 
 pytest.importorskip("pyspark", reason="the Spark extra is not installed: pip install '.[spark]'")
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -33,9 +35,11 @@ TABLES = {
 def _snapshot(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
     con = ws.connect()
     try:
+        run = results.require_current(con)
         return {
             name: sorted(
-                tuple(row.values()) for row in dict_rows(con.execute(f"SELECT {cols} FROM {name}"))
+                tuple(row.values())
+                for row in dict_rows(con.execute(f"SELECT {cols} FROM {run.table(name)}"))
             )
             for name, cols in TABLES.items()
         }
@@ -52,7 +56,7 @@ def test_duckdb_and_spark_agree_on_a_generated_city(tmp_path: Path) -> None:
     con = ws.connect()
     try:  # a decision on a record, so the overrides path is compared too
         (record_id,) = con.execute(
-            "SELECT record_id FROM listings WHERE list_name = 'black' LIMIT 1"
+            at_run(con, "SELECT record_id FROM listings WHERE list_name = 'black' LIMIT 1")
         ).fetchone() or ("",)
         add_override(con, record_id, "void", "appeal upheld", "test")
     finally:

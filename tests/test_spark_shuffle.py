@@ -25,6 +25,7 @@ from credence.rules.spec import Ruleset
 from credence.runs.score import score_workspace
 from credence.store import Workspace
 from credence.store.overrides import add_override
+from tests.results_sql import at_run
 
 DAY = date(2026, 6, 30)
 THRESHOLD = "spark.sql.autoBroadcastJoinThreshold"
@@ -44,7 +45,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Ruleset, 
     try:
         (links,) = con.execute("SELECT COUNT(*) FROM record_links").fetchone() or (0,)
         (record_id,) = con.execute(
-            "SELECT record_id FROM listings WHERE list_name = 'black' LIMIT 1"
+            at_run(con, "SELECT record_id FROM listings WHERE list_name = 'black' LIMIT 1")
         ).fetchone() or ("",)
         add_override(con, record_id, "void", "appeal upheld", "test")
     finally:

@@ -14,6 +14,7 @@ from credence.actions.demo import run_demo
 from credence.cli.app import app
 from credence.rules.loader import default_ruleset_path
 from credence.store import Workspace
+from tests.results_sql import at_run
 
 runner = CliRunner()
 LATE_COURT_MAPPING = """
@@ -89,7 +90,9 @@ def test_score_by_version_records_it_and_hash_prefixes_resolve(city: Path, tmp_p
     ws = Workspace.open(city)
     con = ws.connect()
     try:
-        assert con.execute("SELECT DISTINCT version FROM scores").fetchall() == [("9.2",)]
+        assert con.execute(at_run(con, "SELECT DISTINCT version FROM scores")).fetchall() == [
+            ("9.2",)
+        ]
     finally:
         con.close()
     unknown = runner.invoke(app, ["score", "--ruleset", "nope@0", "-w", str(city)])
@@ -105,7 +108,9 @@ def test_a_past_run_is_reproduced_exactly_after_new_records_arrive(
     con = Workspace.open(city).connect()
     try:
         (code,) = con.execute(
-            "SELECT subject_code FROM scores WHERE subject_kind = 'organization' LIMIT 1"
+            at_run(
+                con, "SELECT subject_code FROM scores WHERE subject_kind = 'organization' LIMIT 1"
+            )
         ).fetchone() or ("",)
     finally:
         con.close()

@@ -120,6 +120,40 @@ RECORD_SQL_TYPES: Final = {
     "consent_ref": "VARCHAR",
 }
 
+# What a scoring run writes: each result table's columns and DuckDB types, in plan order. Every
+# engine's output is cast to these, and every store of results (``runs/results.py``) keeps them.
+RESULT_SCHEMAS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "score_lines": (
+        ("subject_kind", "VARCHAR"), ("subject_code", "VARCHAR"), ("rating_id", "VARCHAR"),
+        ("stream", "VARCHAR"), ("requirement_id", "VARCHAR"), ("record_id", "VARCHAR"),
+        ("source", "VARCHAR"), ("kind", "VARCHAR"), ("occurred_at", "DATE"),
+        ("amount", "DOUBLE"), ("points", "INTEGER"), ("cap", "INTEGER"),
+        ("occurrence", "BIGINT"), ("counted", "BOOLEAN"), ("points_applied", "INTEGER"),
+        ("expires_on", "DATE"), ("category", "VARCHAR"), ("legal_basis", "VARCHAR"),
+        ("severity", "VARCHAR"),
+    ),
+    "rating_points": (
+        ("subject_kind", "VARCHAR"), ("subject_code", "VARCHAR"), ("rating_id", "VARCHAR"),
+        ("stream", "VARCHAR"), ("points", "BIGINT"), ("lines", "BIGINT"),
+        ("counted_lines", "BIGINT"),
+    ),
+    "scores": (
+        ("subject_kind", "VARCHAR"), ("subject_code", "VARCHAR"), ("scored", "BOOLEAN"),
+        ("score", "INTEGER"), ("grade", "VARCHAR"), ("note", "VARCHAR"), ("as_of", "DATE"),
+        ("ruleset", "VARCHAR"), ("version", "VARCHAR"),
+    ),
+    "listings": (
+        ("list_name", "VARCHAR"), ("subject_kind", "VARCHAR"), ("subject_code", "VARCHAR"),
+        ("record_id", "VARCHAR"), ("requirement_id", "VARCHAR"), ("state", "VARCHAR"),
+        ("proposed_on", "DATE"), ("published_on", "DATE"), ("expires_on", "DATE"),
+    ),
+    "subject_measures": (
+        ("subject_kind", "VARCHAR"), ("subject_code", "VARCHAR"), ("measure_id", "VARCHAR"),
+        ("via", "VARCHAR"), ("effect", "VARCHAR"), ("legal_basis", "VARCHAR"),
+    ),
+}  # fmt: skip
+RESULT_TABLES: Final = tuple(RESULT_SCHEMAS)
+
 
 def is_forbidden_category(category: str) -> bool:
     """True when a category (or kind, or field) name is, or plainly names, a forbidden one."""

@@ -22,6 +22,7 @@ from credence.service import create_app
 from credence.service.keys import create_key
 from credence.web import mount_web
 from tests.conftest import CITY_DAY, ScoredCity
+from tests.results_sql import at_run
 from tests.test_service_support import copy_city
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,7 +56,7 @@ class LiveCity:
 
     def one(self, sql: str, params: list[Any] | None = None) -> Any:
         with self.service.db.read() as con:
-            row = con.execute(sql, params or []).fetchone()
+            row = con.execute(at_run(con, sql), params or []).fetchone()
         assert row is not None, sql
         return row[0]
 

@@ -18,6 +18,7 @@ from credence.resolve.pipeline import ResolveReport, load_configs, resolve_works
 from credence.rulebook import write_rulebook
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
+from credence.runs import results
 from credence.runs.reports import grade_distribution, ingest_totals, list_counts
 from credence.runs.score import ScoreRun, score_workspace
 from credence.runs.subject_file import SubjectFile, subject_file
@@ -51,17 +52,17 @@ class DemoResult:
 _EXAMPLES = (
     (
         "an organisation on the black list",
-        "SELECT subject_code FROM listings WHERE list_name = 'black' AND state = 'published' "
+        "SELECT subject_code FROM {listings} WHERE list_name = 'black' AND state = 'published' "
         "AND subject_kind = 'organization' ORDER BY published_on DESC, subject_code LIMIT 1",
     ),
     (
         "a person with the most score lines",
-        "SELECT subject_code FROM score_lines WHERE subject_kind = 'person' "
+        "SELECT subject_code FROM {score_lines} WHERE subject_kind = 'person' "
         "GROUP BY subject_code ORDER BY COUNT(*) DESC, subject_code LIMIT 1",
     ),
     (
         "an organisation on the red list",
-        "SELECT subject_code FROM listings WHERE list_name = 'red' "
+        "SELECT subject_code FROM {listings} WHERE list_name = 'red' "
         "AND subject_kind = 'organization' ORDER BY subject_code LIMIT 1",
     ),
 )
@@ -116,6 +117,7 @@ def run_demo(
 
     con = ws.connect()
     try:
+        scored = results.require_current(con)
         result = DemoResult(
             workspace=root,
             city_dir=city_dir,
@@ -124,13 +126,13 @@ def run_demo(
             reports=reports,
             run=run,
             ingest=ingest_totals(con),
-            grades=grade_distribution(con, ruleset),
-            lists=list_counts(con),
+            grades=grade_distribution(con, ruleset, scored),
+            lists=list_counts(con, scored),
             seconds=timings,
             resolution=resolution,
         )
         for label, query in _EXAMPLES:
-            row = con.execute(query).fetchone()
+            row = con.execute(scored.sql(query)).fetchone()
             if row:
                 result.examples.append((label, subject_file(con, str(row[0]), ruleset, as_of)))
     finally:

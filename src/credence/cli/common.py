@@ -1,18 +1,26 @@
-"""What every command shares: the workspace option, the consoles, and the error edge."""
+"""What every command shares: the workspace option, the consoles, and the error edge; and what
+the service's and the rights' commands share: the service day, the catalog, who acts."""
 
 from __future__ import annotations
 
 import functools
+import getpass
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.panel import Panel
+from rich.table import Table
 
+from credence.actions.scope import OPERATIONS, OPERATOR, Actor, CatalogScope
 from credence.errors import CredenceError, ProblemsError
+from credence.service.db import connect, ensure_service_tables
 from credence.store import Workspace, default_workspace
 
 console = Console()
@@ -31,6 +39,12 @@ WorkspaceOption = Annotated[
         show_default=False,
     ),
 ]
+
+DayOption = Annotated[
+    datetime | None,
+    typer.Option("--today", formats=["%Y-%m-%d"], help="Service day (default: today)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 def workspace_path(path: Path | None) -> Path:
@@ -62,3 +76,49 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(2) from error
 
     return wrapper
+
+
+def actor() -> str:
+    """Who acts from the command line, for the audit log."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name in this environment
+        user = "unknown"
+    return f"cli:{user}"
+
+
+def operator() -> Actor:
+    """The operator acting from the command line, as the audit log names them."""
+    return Actor(actor(), OPERATOR, OPERATIONS)
+
+
+def day_of(value: datetime | None) -> date:
+    return value.date() if value else date.today()
+
+
+def table(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Table:
+    """Rows as a rich table of the given columns."""
+    out = Table(title=title)
+    for column in columns:
+        out.add_column(column)
+    for row in rows:
+        out.add_row(*("" if row.get(c) is None else str(row[c]) for c in columns))
+    return out
+
+
+@contextmanager
+def catalog(ws: Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The workspace's catalog with every table of the service and the rights."""
+    con = connect(ws)
+    try:
+        ensure_service_tables(con)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def acting(ws: Workspace, day: date) -> Iterator[CatalogScope]:
+    """The scope an action runs in from the command line: this process's one connection."""
+    with catalog(ws) as con:
+        yield CatalogScope(ws, con, day)

@@ -22,9 +22,9 @@ from credence.cli.common import (
 from credence.cli.render import explanation_panel
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
+from credence.runs import results
 from credence.runs.exports import EXPORTS, export_table
 from credence.runs.lists import read_list
-from credence.runs.score import latest_run
 from credence.runs.subject_file import subject_file
 from credence.store.rulesets import resolve_ruleset, stored_ruleset
 
@@ -43,17 +43,17 @@ def _ruleset_ref(con: Any, ref: str | None) -> Ruleset:
 def _explain_inputs(
     con: Any, ruleset_ref: str | None, as_of: datetime | None
 ) -> tuple[Ruleset, date]:
-    run = latest_run(con)
+    run = results.current(con)
     if ruleset_ref is not None:
         ruleset = _ruleset_ref(con, ruleset_ref)
     elif run is not None:
-        ruleset = stored_ruleset(con, str(run["ruleset_hash"]))
+        ruleset = stored_ruleset(con, run.ruleset_hash)
     else:
         ruleset = _ruleset_ref(con, None)
     if as_of is not None:
         day = as_of.date()
-    elif run is not None and isinstance(run["as_of"], date):
-        day = run["as_of"]
+    elif run is not None:
+        day = run.as_of
     else:
         day = date.today()
     return ruleset, day

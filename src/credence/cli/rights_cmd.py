@@ -1,23 +1,34 @@
 """``credence inspect`` and ``credence appeals``: inspection plans and the appeal queue from the
-command line, audited like the API (registered by ``service_cmd``).
+command line. Each change is the action the API takes (``credence.actions``): the same
+transaction, the same audit entry, the same rescore of the subjects concerned.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
-from credence.cli.common import WorkspaceOption, console, handle_errors, open_workspace, print_json
-from credence.cli.service_cmd import DayOption, JsonOption, actor, catalog, day_of, table
-from credence.inspection import DEFAULT_BASE_RATE, draw_plan, inspectors_from
-from credence.inspection.store import list_plans, publish_plan, save_plan
-from credence.rights.appeals import decide_appeal, list_appeals, settle_overdue
-from credence.rights.basis import current_basis, rescore
-from credence.rights.tables import transaction
+from credence.actions.appeals import decide_appeal, settle_overdue
+from credence.actions.inspections import draw_plan
+from credence.cli.common import (
+    DayOption,
+    JsonOption,
+    WorkspaceOption,
+    acting,
+    catalog,
+    console,
+    day_of,
+    handle_errors,
+    open_workspace,
+    operator,
+    print_json,
+    table,
+)
+from credence.inspection import DEFAULT_BASE_RATE, inspectors_from
+from credence.inspection.store import list_plans
+from credence.rights.appeals import list_appeals
 from credence.service.queries.common import shown_code
-from credence.store import Workspace, audit
 
 inspect_app = typer.Typer(help="Inspection plans: double random, one public.")
 appeals_app = typer.Typer(help="The appeal queue: list, decide, settle overdue appeals.")
@@ -41,16 +52,8 @@ def inspect_plan(
 ) -> None:
     """Draw organisations to inspect, pair them with inspectors at random, publish the plan."""
     team = inspectors_from(inspectors)
-    with catalog(open_workspace(workspace)) as con, transaction(con):
-        basis = current_basis(con, day_of(today))
-        plan = draw_plan(con, size, seed, team, basis.as_of, actor(), base_rate)
-        save_plan(con, plan)
-        if not draft:
-            plan = publish_plan(con, plan.plan_id)
-        audit.append(
-            con, actor=actor(), role="operator", action="inspection_plan.created",
-            purpose="operations", detail={"plan_id": plan.plan_id, "seed": seed, "size": size},
-        )  # fmt: skip
+    with acting(open_workspace(workspace), day_of(today)) as scope:
+        plan = draw_plan(scope, operator(), size, seed, team, base_rate, publish=not draft)
     if as_json:
         print_json(plan.model_dump(mode="json"))
         return
@@ -94,15 +97,6 @@ def appeals_list(
     console.print(table("appeals", rows, columns))
 
 
-def _rescore_after(ws: Workspace, day: date) -> str:
-    con = ws.connect()
-    try:
-        ruleset = current_basis(con, day).ruleset
-    finally:
-        con.close()
-    return rescore(ws, ruleset, day).run_id
-
-
 @appeals_app.command("decide")
 @handle_errors
 def appeals_decide(
@@ -112,19 +106,14 @@ def appeals_decide(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
     today: DayOption = None,
 ) -> None:
-    """Decide an open appeal before its deadline; an upheld one voids the record and rescores."""
-    ws, day = open_workspace(workspace), day_of(today)
-    with catalog(ws) as con, transaction(con):
-        decided = decide_appeal(con, appeal_id, uphold, actor(), reason, day)
-        audit.append(
-            con, actor=actor(), role="operator", action="appeal.decided", purpose="operations",
-            subject_kind=decided.subject_kind, subject_code=decided.subject_code,
-            detail={"appeal_id": appeal_id, "decision": decided.state},
-        )  # fmt: skip
-    console.print(f"appeal {appeal_id}: {decided.state}")
-    if uphold:
+    """Decide an open appeal before its deadline; an upheld one voids the record and rescores
+    its subject."""
+    with acting(open_workspace(workspace), day_of(today)) as scope:
+        decided = decide_appeal(scope, operator(), appeal_id, uphold, reason)
+    console.print(f"appeal {appeal_id}: {decided.appeal.state}")
+    if decided.run is not None:
         console.print(
-            f"record {decided.record_id} voided; rescored (run {_rescore_after(ws, day)})"
+            f"record {decided.appeal.record_id} voided; rescored (run {decided.run.run_id})"
         )
 
 
@@ -134,19 +123,12 @@ def appeals_settle(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
     today: DayOption = None,
 ) -> None:
-    """Uphold every appeal left undecided past its deadline, then rescore."""
-    ws, day = open_workspace(workspace), day_of(today)
-    with catalog(ws) as con, transaction(con):
-        upheld = settle_overdue(con, day, actor())
-        for a in upheld:
-            audit.append(
-                con, actor=actor(), role="operator", action="appeal.decided",
-                purpose="operations", subject_kind=a.subject_kind, subject_code=a.subject_code,
-                detail={"appeal_id": a.appeal_id, "decision": "upheld", "overdue": True},
-            )  # fmt: skip
-    console.print(f"{len(upheld)} overdue appeal(s) upheld")
-    if upheld:
-        console.print(f"rescored (run {_rescore_after(ws, day)})")
+    """Uphold every appeal left undecided past its deadline, then rescore their subjects."""
+    with acting(open_workspace(workspace), day_of(today)) as scope:
+        settled = settle_overdue(scope, operator())
+    console.print(f"{len(settled.upheld)} overdue appeal(s) upheld")
+    if settled.run is not None:
+        console.print(f"rescored (run {settled.run.run_id})")
 
 
 def register(app: typer.Typer) -> None:

@@ -16,10 +16,10 @@ from credence.cli.render import grade_table, lists_table
 from credence.identifiers import guess_kind
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
+from credence.runs import results
 from credence.runs.incremental import rescore_subjects
 from credence.runs.reports import grade_distribution, list_counts
-from credence.runs.score import ScoreRun, reproduce_run, score_workspace
-from credence.sql import dict_rows
+from credence.runs.score import ScoreRun, discard_run, reproduce_run, score_workspace
 from credence.store import Workspace
 from credence.store.rulesets import list_published, publish_ruleset, resolve_ruleset
 
@@ -76,8 +76,9 @@ def _summary(ws: Workspace, run: ScoreRun, output: Format) -> None:
     con = ws.connect()
     try:
         ruleset = resolve_ruleset(con, run.ruleset_hash)
-        grades = grade_distribution(con, ruleset)
-        counts = list_counts(con)
+        kept = results.of_run(con, run.run_id)
+        grades = grade_distribution(con, ruleset, kept)
+        counts = list_counts(con, kept)
     finally:
         con.close()
     if output is Format.json:
@@ -143,9 +144,12 @@ def score(
     """Score every subject on a day under a ruleset; write scores, lines, lists and measures."""
     ws = open_workspace(workspace)
     if reproduce:
-        original, run = reproduce_run(ws, reproduce)
+        original, run = reproduce_run(ws, reproduce, keep=True)
         same = original["results_digest"] == run.results_digest
-        _summary(ws, run, output)
+        try:
+            _summary(ws, run, output)
+        finally:
+            discard_run(ws, run.run_id)
         verdict = "identical to" if same else "DIFFERENT from"
         console.print(f"Results {verdict} run {reproduce} (digest {run.results_digest}).")
         if not same:
@@ -172,30 +176,44 @@ def runs(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
     output: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
 ) -> None:
-    """Past scoring runs: day, ruleset version, what was known, and a digest of the results."""
+    """Past scoring runs: day, ruleset version, what was known, a digest of the results, and
+    which run readers see (current) and whose results are still kept."""
     ws = open_workspace(workspace)
     con = ws.connect()
     try:
-        rows: list[dict[str, Any]] = dict_rows(
-            con.execute(
-                "SELECT run_id, as_of, ruleset, version, ruleset_hash, known_at, subjects, lines, "
-                "results_digest FROM score_runs ORDER BY finished_at"
-            )
-        )
+        fields = ("run_id", "as_of", "ruleset", "version", "ruleset_hash", "engine",
+                  "known_at", "subjects", "lines", "results_digest", "published",
+                  "reproduces")  # fmt: skip
+        rows: list[dict[str, Any]] = [
+            {**{f: row.get(f) for f in fields}, "current": bool(row.get("current")),
+             "kept": row.get("storage") is not None}
+            for row in results.runs(con)
+        ]  # fmt: skip
     finally:
         con.close()
     if output is Format.json:
         print_json(rows)
         return
     table = Table(title=f"{len(rows)} scoring runs")
-    for column in ("run", "as of", "ruleset", "known at", "subjects", "lines"):
+    for column in ("run", "as of", "ruleset", "known at", "subjects", "lines", "state"):
         table.add_column(column)
     for row in rows:
         table.add_row(
             row["run_id"], str(row["as_of"]), f"{row['ruleset']}@{row['version']}",
             f"{row['known_at']:%Y-%m-%d %H:%M:%S}", f"{row['subjects']:,}", f"{row['lines']:,}",
+            _state(row),
         )  # fmt: skip
     console.print(table)
+
+
+def _state(row: dict[str, Any]) -> str:
+    if row["current"]:
+        return "current"
+    if row["reproduces"]:
+        return f"reproduced {row['reproduces']}"
+    if row["published"] is False:
+        return "unpublished"
+    return "kept" if row["kept"] else "replaced"
 
 
 @handle_errors

@@ -1,70 +1,36 @@
 """``credence serve``, ``keys`` and ``audit``: the service from the command line.
 
 Every change made here is audited like one made through the API; ``rights_cmd`` adds
-``inspect`` and ``appeals``.
+``inspect`` and ``appeals``, which take the same actions as the API.
 """
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-import duckdb
 import typer
-from rich.table import Table
 
-from credence.cli.common import WorkspaceOption, console, handle_errors, open_workspace, print_json
-from credence.rights.tables import transaction
-from credence.service.db import connect, ensure_service_tables
+from credence.cli import rights_cmd
+from credence.cli.common import (
+    DayOption,
+    JsonOption,
+    WorkspaceOption,
+    actor,
+    catalog,
+    console,
+    handle_errors,
+    open_workspace,
+    print_json,
+    table,
+)
 from credence.service.keys import ROLES, create_key, list_keys, revoke_key
 from credence.service.purposes import DEFAULT_PURPOSES
 from credence.service.queries.common import shown_code
-from credence.store import Workspace, audit
+from credence.sql import transaction
+from credence.store import audit
 
 keys_app = typer.Typer(help="API keys: create (shown once, stored hashed), list, revoke.")
 audit_app = typer.Typer(help="The hash-chained audit log: verify it, read it.")
-
-DayOption = Annotated[
-    datetime | None,
-    typer.Option("--today", formats=["%Y-%m-%d"], help="Service day (default: today)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-
-
-def actor() -> str:
-    """Who acts from the command line, for the audit log."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no user name in this environment
-        user = "unknown"
-    return f"cli:{user}"
-
-
-def day_of(value: datetime | None) -> date:
-    return value.date() if value else date.today()
-
-
-def table(title: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Table:
-    """Rows as a rich table of the given columns."""
-    out = Table(title=title)
-    for column in columns:
-        out.add_column(column)
-    for row in rows:
-        out.add_row(*("" if row.get(c) is None else str(row[c]) for c in columns))
-    return out
-
-
-@contextmanager
-def catalog(ws: Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(ws)
-    try:
-        ensure_service_tables(con)
-        yield con
-    finally:
-        con.close()
 
 
 @handle_errors
@@ -80,7 +46,7 @@ def serve(
     """Serve the workspace over HTTP: the API (schema at /openapi.json) and the web pages."""
     import uvicorn
 
-    from credence.service import create_app
+    from credence.web import create_app
 
     ws = open_workspace(workspace)
     day = today.date() if today else None
@@ -210,6 +176,4 @@ def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.add_typer(keys_app, name="keys")
     app.add_typer(audit_app, name="audit")
-    from credence.cli import rights_cmd  # it imports this module's helpers
-
     rights_cmd.register(app)

@@ -1,24 +1,52 @@
-"""What every engine implements; everything else lives once above this seam."""
+"""What every engine implements; everything else lives once above this seam.
+
+``Engine.run(plan, inputs, sink)`` is the one way a plan runs: the engine reads the run inputs
+(``store/inputs.py``), materialises the plan's steps, and hands each result table to the sink,
+which is where the results seam (``runs/results.py``) keeps a run's results.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
+
+import pyarrow as pa
 
 from credence.rules.compile import Plan
+from credence.store.inputs import RunInputs
 
 # (step name, steps done, steps in all): for progress bars.
 StepProgress = Callable[[str, int, int], None]
 
 
+class ResultSink(Protocol):
+    """Where one run's result tables go (a run of the results seam, written aside)."""
+
+    def table(self, result: str) -> str:
+        """The catalog table an engine running in the catalog materialises ``result`` into."""
+        ...
+
+    def write_arrow(self, result: str, rows: pa.Table) -> None:
+        """Keep ``result`` computed elsewhere (an engine outside the catalog)."""
+        ...
+
+
 class Engine(Protocol):
-    """A narrow seam (after splink): run a plan, run a query, fetch rows."""
+    """A narrow seam (after splink): run a plan over a run's inputs into a sink."""
 
     name: str
     dialect: str
 
-    def run_plan(self, plan: Plan, progress: StepProgress | None = None) -> None:
-        """Materialise every step of the plan as a table named after it."""
+    def run(
+        self,
+        plan: Plan,
+        inputs: RunInputs,
+        sink: ResultSink,
+        progress: StepProgress | None = None,
+    ) -> None:
+        """Materialise every step of ``plan`` over ``inputs``; hand each result to ``sink``."""
+        ...
 
-    def fetch(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        """Rows of a query as dicts."""
+    def close(self) -> None:
+        """Release what the engine holds (a session it made)."""
+        ...

@@ -27,13 +27,15 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from credence.engines.base import StepProgress
+from credence.engines.base import ResultSink, StepProgress
 from credence.errors import CredenceError
-from credence.model import RECORD_COLUMNS
+from credence.model import RECORD_COLUMNS, RESULT_TABLES
 from credence.rules.compile import Plan
+from credence.store.inputs import LINKS, RAW, RunInputs, records_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -52,20 +54,6 @@ SESSION_SETTINGS = {
 }
 INPUTS = "cr_inputs"  # the cached, exchanged union of the records and the subject-keyed tables
 _ORIGIN = "credence_origin"  # which input a row of the exchanged union came from
-
-# Each code-less row takes the subject of its active link (store/links.py), in one pass over the
-# records: the links are few and broadcast, rows that carry a code skip the join's condition.
-_LINKED_RECORDS = """
-WITH active AS (
-  SELECT record_id, max_by(subject_kind, decided_at) AS subject_kind,
-         max_by(subject_code, decided_at) AS subject_code
-  FROM record_links_input
-  WHERE decided_at <= current_timestamp() AND (undone_at IS NULL OR undone_at > current_timestamp())
-  GROUP BY record_id)
-SELECT /*+ BROADCAST(l) */ {columns}
-FROM raw_records r LEFT JOIN active l ON r.subject_code IS NULL AND l.record_id = r.record_id
-"""
-
 
 def _spark() -> Any:
     try:
@@ -106,15 +94,45 @@ class SparkEngine:
     name = "spark"
     dialect = "spark"
 
-    def __init__(self, session: SparkSession) -> None:
+    def __init__(
+        self, session: SparkSession, catalog: duckdb.DuckDBPyConnection | None = None
+    ) -> None:
         self.spark = session
+        self.catalog = catalog  # where the small inputs (links, subjects, decisions) are read
         for key, value in SESSION_SETTINGS.items():
             session.conf.set(key, value)
         self._records: DataFrame | None = None
         self._by_subject: dict[str, DataFrame] = {}
 
-    def register_records(self, files: list[str], links: pa.Table | None = None) -> None:
-        """``records`` over the Parquet batches, code-less rows resolved by their active links.
+    def run(
+        self,
+        plan: Plan,
+        inputs: RunInputs,
+        sink: ResultSink,
+        progress: StepProgress | None = None,
+    ) -> None:
+        """Read the inputs (the record files by Spark itself, the small catalog tables as Arrow),
+        run the plan, and hand each result to the sink as Arrow."""
+        if self.catalog is None:
+            raise CredenceError("internal: a Spark run needs the catalog its inputs come from")
+        links = self.catalog.sql(inputs.links_sql()).to_arrow_table() if inputs.links else None
+        self.register_records(list(inputs.as_files), links, inputs)
+        self.register_table("subjects", self.catalog.sql(inputs.subjects_sql()).to_arrow_table())
+        self.register_table(
+            "record_overrides", self.catalog.sql(inputs.overrides_sql()).to_arrow_table()
+        )
+        self.run_plan(plan, progress)
+        for name in RESULT_TABLES:
+            sink.write_arrow(name, self.to_arrow(name))
+
+    def close(self) -> None:
+        """The session is shared by the process (Spark keeps one): left running for the next."""
+
+    def register_records(
+        self, files: list[str], links: pa.Table | None = None, inputs: RunInputs | None = None
+    ) -> None:
+        """``records`` over the Parquet batches, code-less rows resolved by their active links
+        (the run inputs' own tree, printed in Spark SQL).
 
         Nothing is read yet: ``run_plan`` exchanges the columns its plan names, with the subjects.
         """
@@ -125,15 +143,10 @@ class SparkEngine:
         if links is None or links.num_rows == 0:
             self._records = raw
             return
-        raw.createOrReplaceTempView("raw_records")
-        self.register_table("record_links_input", links)
-        columns = ", ".join(
-            f"CASE WHEN l.record_id IS NULL THEN r.{c} ELSE l.{c} END AS {c}"
-            if c in SUBJECT_KEYS
-            else f"r.{c}"
-            for c in RECORD_COLUMNS
-        )
-        self._records = self.spark.sql(_LINKED_RECORDS.format(columns=columns))
+        raw.createOrReplaceTempView(RAW)
+        self.register_table(LINKS, links)
+        known_at = inputs.known_at if inputs is not None else None
+        self._records = self.spark.sql(records_sql(self.dialect, known_at, True))
 
     def register_table(self, name: str, table: pa.Table) -> None:
         """A small catalog table (subjects, decisions) handed over from Arrow.

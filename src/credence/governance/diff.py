@@ -24,12 +24,12 @@ SELECT s.subject_kind, d.district,
        COALESCE(ol.black, false) AS old_black, COALESCE(nl.black, false) AS new_black,
        COALESCE(ol.red, false) AS old_red, COALESCE(nl.red, false) AS new_red,
        COUNT(*) AS subjects, SUM(o.score) AS old_sum, SUM(n.score) AS new_sum
-FROM (SELECT subject_kind, subject_code FROM {old}_scores
-      UNION SELECT subject_kind, subject_code FROM {new}_scores) AS s
-LEFT JOIN {old}_scores AS o USING (subject_kind, subject_code)
-LEFT JOIN {new}_scores AS n USING (subject_kind, subject_code)
-LEFT JOIN {old}_on_list AS ol USING (subject_kind, subject_code)
-LEFT JOIN {new}_on_list AS nl USING (subject_kind, subject_code)
+FROM (SELECT subject_kind, subject_code FROM {old_scores}
+      UNION SELECT subject_kind, subject_code FROM {new_scores}) AS s
+LEFT JOIN {old_scores} AS o USING (subject_kind, subject_code)
+LEFT JOIN {new_scores} AS n USING (subject_kind, subject_code)
+LEFT JOIN {old_on_list} AS ol USING (subject_kind, subject_code)
+LEFT JOIN {new_on_list} AS nl USING (subject_kind, subject_code)
 JOIN {districts} AS d USING (subject_kind, subject_code)
 GROUP BY ALL
 """
@@ -111,7 +111,11 @@ class DiffReport:
 
 def diff_runs(sandbox: Sandbox, old: SandboxRun, new: SandboxRun) -> DiffReport:
     """Compare two runs already in the sandbox."""
-    sql = _COMPARE.format(ns=NOT_SCORED, old=old.name, new=new.name, districts=sandbox.districts())
+    sql = _COMPARE.format(
+        ns=NOT_SCORED, districts=sandbox.districts(),
+        old_scores=old.table("scores"), new_scores=new.table("scores"),
+        old_on_list=old.table("on_list"), new_on_list=new.table("on_list"),
+    )  # fmt: skip
     cells: dict[str, list[_Cell]] = {}
     for row in sandbox.con.execute(sql).fetchall():
         kind, district, og, ng, ob, nb, orr, nr, n, old_sum, new_sum = row

@@ -16,6 +16,7 @@ from credence.errors import WorkspaceError
 from credence.governance.sandbox import Sandbox
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
+from credence.runs import results
 from credence.store import Workspace
 from credence.store.rulesets import resolve_ruleset
 
@@ -47,9 +48,9 @@ def resolve_ref(con: duckdb.DuckDBPyConnection, ref: str | None) -> Ruleset:
 
 
 def default_as_of(con: duckdb.DuckDBPyConnection) -> date:
-    """The day of the workspace's latest scoring run (else today): what people see now."""
-    row = con.execute("SELECT as_of FROM score_runs ORDER BY finished_at DESC LIMIT 1").fetchone()
-    return row[0] if row and isinstance(row[0], date) else date.today()
+    """The day of the workspace's current scoring run (else today): what people see now."""
+    found = results.current(con)
+    return found.as_of if found is not None else date.today()
 
 
 def open_sandbox(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from credence.ingest.mapping import SourceMapping
-from credence.ingest.sql import lit
+from credence.sql import lit
 
 REASONS = (
     "wrong_type",

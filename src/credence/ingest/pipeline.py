@@ -37,6 +37,7 @@ from credence.ingest.plan import CATS, CHUNK, CODES, SRC, ChunkPlan
 from credence.ingest.readers import SourceFile, fingerprint, open_source
 from credence.ingest.registry import register_source
 from credence.ingest.staging import INLINE_MAX_ROWS, INLINE_NEW, Staging
+from credence.sql import transaction
 from credence.store import Workspace
 from credence.store.subjects import refresh_subject_index
 from credence.store.workspace import INLINE_PATH
@@ -285,13 +286,8 @@ def commit_batch(
 ) -> None:
     """One transaction: the batch row, its quarantine rows (from ``staged``), the mapping, and
     for an ``inline`` batch its records (from the temporary table ``inline_new``)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         write_batch(con, batch, mapping, staged, inline)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def write_batch(

@@ -17,8 +17,9 @@ from credence.errors import IngestError
 from credence.ingest.checks import row_checks
 from credence.ingest.mapping import SourceMapping
 from credence.ingest.readers import LINE, PREFIX, ROW, Format
-from credence.ingest.sql import ident, lit, sql_list
+from credence.ingest.sql import ident, sql_list
 from credence.model import RECORD_COLUMNS
+from credence.sql import lit
 
 CHUNK, SRC, CODES, CATS = "__chunk", "__src", "__codes", "__cats"
 STAGED_EXTRA = {"reason": "VARCHAR", "field": "VARCHAR", "detail": "VARCHAR", "raw": "VARCHAR"}

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from credence.ingest.sql import lit
+from credence.sql import lit
 
 
 def staged_by_reason(con: duckdb.DuckDBPyConnection, staged: str) -> dict[str, int]:

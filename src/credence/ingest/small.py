@@ -14,7 +14,6 @@ in Python (``plain_rows.py``), giving the very rows the SQL check would.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from credence.ingest.pipeline import (
 from credence.ingest.readers import fingerprint, open_source
 from credence.ingest.staging import INLINE_MAX_ROWS, Staging
 from credence.store import Workspace
+from credence.store.names import hint_name
 from credence.store.record_index import BatchFiles, known_ids
 from credence.store.subjects import index_batch
 from credence.store.workspace import INLINE_PATH
@@ -160,7 +160,6 @@ def _gives_name(row: dict[str, Any]) -> bool:
     if not hints or row["subject_code"] is None:
         return False
     try:
-        found = json.loads(hints)
+        return hint_name(hints) is not None
     except ValueError:
         return True  # unreadable here: let the names table's own SQL decide
-    return isinstance(found, dict) and found.get("name") is not None

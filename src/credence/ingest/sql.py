@@ -1,18 +1,16 @@
-"""Quoting for the SQL the ingest builds: identifiers and literals always go through here."""
+"""Quoting for the SQL the ingest builds: identifiers and lists here, string literals in
+``credence.sql.lit``; every name and value spliced into the ingest's SQL goes through them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from credence.sql import lit
+
 
 def ident(name: str) -> str:
     """A DuckDB identifier, quoted so any column name (spaces, quotes, keywords) is safe."""
     return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    """A DuckDB string literal (standard SQL: quotes doubled, backslashes plain)."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def sql_list(values: Iterable[str]) -> str:

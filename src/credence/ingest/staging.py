@@ -17,9 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credence.ingest.plan import STAGED_EXTRA
-from credence.ingest.sql import lit
 from credence.model import RECORD_COLUMNS, RECORD_SCHEMA, RECORD_SQL_TYPES
-from credence.sql import insert_rows
+from credence.sql import insert_rows, lit
 from credence.store import Workspace
 from credence.store.record_index import (
     ROW_GROUP_ROWS,

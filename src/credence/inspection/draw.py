@@ -24,17 +24,18 @@ import duckdb
 
 from credence.errors import CredenceError
 from credence.inspection.models import InspectionPlan, PlanItem
+from credence.runs import results
+from credence.runs.results import RunResults
+from credence.store.names import names_sql
 
 DEFAULT_BASE_RATE = 0.05
 MAX_SIZE = 100_000
 MAX_INSPECTORS = 10_000
 
-_CANDIDATES = """
-WITH names AS (
-    SELECT subject_code, arg_max(hints ->> '$.name', occurred_at) AS name FROM records
-    WHERE subject_kind = 'organization' AND hints ->> '$.name' IS NOT NULL GROUP BY ALL
-)
-SELECT s.subject_code, n.name, s.grade FROM scores s LEFT JOIN names n USING (subject_code)
+_CANDIDATES = f"""
+WITH names AS ({names_sql("records")})
+SELECT s.subject_code, n.name, s.grade FROM {{scores}} s
+LEFT JOIN names n USING (subject_kind, subject_code)
 WHERE s.subject_kind = 'organization' ORDER BY s.subject_code
 """
 
@@ -76,9 +77,14 @@ def check_inspectors(names: list[str]) -> list[str]:
     return unique
 
 
-def _measures(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+def _measures(
+    con: duckdb.DuckDBPyConnection, run: RunResults
+) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     rows = con.execute(
-        "SELECT subject_code, via, effect FROM subject_measures WHERE subject_kind = 'organization'"
+        run.sql(
+            "SELECT subject_code, via, effect FROM {subject_measures} "
+            "WHERE subject_kind = 'organization'"
+        )
     ).fetchall()
     found: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for code, via, effect in rows:
@@ -94,17 +100,20 @@ def draw_plan(
     as_of: date,
     created_by: str,
     base_rate: float = DEFAULT_BASE_RATE,
+    run: RunResults | None = None,
 ) -> InspectionPlan:
-    """Draw a plan from the organisations of the last scoring run (not stored yet)."""
+    """Draw a plan from the organisations of a scoring run (the current one unless given; the
+    plan is not stored yet)."""
     if not 1 <= size <= MAX_SIZE:
         raise CredenceError(f"a plan's size must be 1 to {MAX_SIZE}, not {size}")
     if not 0 < base_rate <= 1:
         raise CredenceError(f"the base rate must be in (0, 1], not {base_rate}")
     team = check_inspectors(inspectors)
+    run = run or results.require_current(con)
     rng = random.Random(seed)
-    measures = _measures(con)
+    measures = _measures(con, run)
     keyed = []
-    for code, name, grade in con.execute(_CANDIDATES).fetchall():
+    for code, name, grade in con.execute(run.sql(_CANDIDATES)).fetchall():
         rate = inspection_rate(measures.get(code, []), base_rate)
         key = math.log(1.0 - rng.random()) / rate  # Efraimidis-Spirakis, in log form
         keyed.append((key, str(code), name, grade, rate))

@@ -32,6 +32,7 @@ from credence.resolve.matching import Clock, Matched, hint_columns, match_rows
 from credence.resolve.registry import COLUMNS, load_registry, registry_rows, registry_size
 from credence.resolve.review import close_linked, requeue
 from credence.resolve.tables import ensure_tables
+from credence.sql import transaction
 from credence.store import Workspace
 from credence.store.links import LINK_SCHEMA, add_links
 
@@ -165,16 +166,11 @@ def _write(
     ids = rows.column("record_id").to_pylist()
     kind_of = dict(zip(ids, rows.column("subject_kind").to_pylist(), strict=True))
     links = _links(matched, kind_of)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         add_links(con, links.select(LINK_SCHEMA.names).cast(LINK_SCHEMA), METHOD, DECIDED_BY,
                   f"model {model_id}")
         queued = requeue(con, str(config.source), model_id, matched.decisions, kind_of, ids)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise  # fmt: skip
-    return queued
+    return queued  # fmt: skip
 
 
 def resolve_source(

@@ -22,6 +22,7 @@ from credence.model import SUBJECT_KINDS
 from credence.resolve.files import read_table
 from credence.resolve.normalise import iso_date, text_of
 from credence.resolve.tables import ensure_tables
+from credence.sql import transaction
 
 COLUMNS = ("subject_code", "subject_kind", "name", "former_names", "address", "birth_date",
            "legacy_id", "district")  # fmt: skip
@@ -108,13 +109,9 @@ def load_registry(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         raise RegistryError(f"registry {path} is not loaded", problems)
     con.register("registry_in", table)
     try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute("DELETE FROM subject_registry")
-        con.execute(f"INSERT INTO subject_registry SELECT {_select(table)} FROM registry_in")
-        con.execute("COMMIT")
-    except duckdb.Error:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute("DELETE FROM subject_registry")
+            con.execute(f"INSERT INTO subject_registry SELECT {_select(table)} FROM registry_in")
     finally:
         con.unregister("registry_in")
     return table.num_rows

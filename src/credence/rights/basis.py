@@ -1,4 +1,4 @@
-"""What the rights are judged against: the ruleset and day of the last scoring run.
+"""What the rights are judged against: the ruleset, day and results of the current scoring run.
 
 Rescoring lives here too, in one function: incremental for the subjects a change touched.
 """
@@ -6,38 +6,40 @@ Rescoring lives here too, in one function: incremental for the subjects a change
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
 
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
+from credence.runs import results
 from credence.runs.incremental import Subject, rescore_subjects
-from credence.runs.score import ScoreRun, latest_run, score_workspace
+from credence.runs.results import NO_RESULTS, RunResults
+from credence.runs.score import ScoreRun, score_workspace
 from credence.store import Workspace
 from credence.store.rulesets import stored_ruleset
 
 
 @dataclass(frozen=True)
 class Basis:
-    """The ruleset and day the current results were computed under."""
+    """The ruleset and day the current results were computed under, and those results."""
 
     ruleset: Ruleset
     as_of: date
     run_id: str | None
     ruleset_hash: str | None
+    results: RunResults = field(default=NO_RESULTS)
 
 
 def current_basis(con: duckdb.DuckDBPyConnection, today: date) -> Basis:
-    """The last scoring run's ruleset and day; the packaged ruleset and ``today`` before any."""
-    run = latest_run(con)
+    """The current run's ruleset, day and results; the packaged ruleset, ``today`` and no
+    results before any."""
+    run = results.current(con)
     if run is None:
         return Basis(load_ruleset(default_ruleset_path()), today, None, None)
-    digest = str(run["ruleset_hash"])
-    as_of = run["as_of"]
-    day = as_of if isinstance(as_of, date) else today
-    return Basis(stored_ruleset(con, digest), day, str(run["run_id"]), digest)
+    digest = run.ruleset_hash
+    return Basis(stored_ruleset(con, digest), run.as_of, run.run_id, digest, run)
 
 
 def rescore(

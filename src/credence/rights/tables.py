@@ -1,13 +1,10 @@
-"""The catalog tables of the rights (appeals, repairs, link judgements) and one transaction helper.
+"""The catalog tables of the rights: appeals, repairs, link judgements.
 
 They are created on first use (``CREATE TABLE IF NOT EXISTS``), so a workspace made before the
 service existed gains them without a migration step.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import duckdb
 
@@ -33,14 +30,3 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for statement in RIGHTS_DDL:
         con.execute(statement)
 
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run the block as one catalog transaction: every write of a decision lands, or none."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield con
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")

@@ -3,26 +3,29 @@
 A subject's score, lines, listings and measures depend on its own records alone (no rule can
 reach another subject), so the per-subject explainer, which a property test holds equal to the
 SQL plan, recomputes exactly the rows a full rescore would write for that subject. This module
-swaps those rows in, in one transaction, on top of the last run of the same ruleset and day; a
-test compares the result with a full rescore.
+swaps those rows in, in one transaction, on top of the current run of the same ruleset and day,
+in that run's own tables (``runs/results.py``): the new run shares its storage and replaces it as
+the current one in the same commit. A test compares the result with a full rescore.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
 
+from credence.model import RESULT_TABLES
 from credence.rules.explain import Explanation, explain
 from credence.rules.loader import ruleset_hash
 from credence.rules.spec import Ruleset
-from credence.runs.score import DIGEST_PARTS, DIGEST_SQL, ScoreRun, latest_run, score_workspace
-from credence.sql import insert_rows
+from credence.runs import results
+from credence.runs.results import DIGEST_PARTS, RunResults, ScoreRun, digest_sql
+from credence.runs.score import score_workspace
+from credence.sql import insert_rows, transaction
 from credence.store import Workspace
 from credence.store.record_index import BatchFiles, batch_subjects, subject_history
 from credence.store.rulesets import stored_ruleset
@@ -33,7 +36,7 @@ Subject = tuple[str, str]  # (subject_kind, subject_code)
 # Past this many touched subjects a full rescore is cheaper than one explainer run per subject.
 INCREMENTAL_MAX_SUBJECTS = 5_000
 
-_TABLES = ("scores", "score_lines", "rating_points", "listings", "subject_measures")
+_TABLES = RESULT_TABLES
 
 
 def rescore_subjects(
@@ -53,22 +56,16 @@ def rescore_subjects(
     own = con is None
     db = ws.connect() if con is None else con
     try:
-        last = latest_run(db)
-        if last is None or last["ruleset_hash"] != digest or last["as_of"] != as_of:
+        last = results.current(db)
+        if last is None or last.ruleset_hash != digest or last.as_of != as_of:
             if own:
                 db.close()
                 own = False
             return score_workspace(ws, ruleset, as_of)
         refresh_subject_index(ws, db)
-        ensure_subject_indexes(db)
-        db.execute("BEGIN TRANSACTION")
-        try:
-            run = rescore_in_transaction(ws, db, ruleset, as_of, wanted, last)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return run
+        ensure_subject_indexes(db, last)
+        with transaction(db):
+            return rescore_in_transaction(ws, db, ruleset, as_of, wanted, last)
     finally:
         if own:
             db.close()
@@ -80,14 +77,15 @@ def rescore_in_transaction(
     ruleset: Ruleset,
     as_of: date,
     subjects: Iterable[Subject],
-    last: dict[str, Any],
+    last: RunResults,
     explained: dict[Subject, Explanation] | None = None,
     files: BatchFiles | None = None,
     parquet_rows: Mapping[Subject, list[dict[str, Any]]] | None = None,
 ) -> ScoreRun:
     """Swap in the subjects' new rows and record the run, inside the caller's transaction.
 
-    ``last`` is the latest run, which must be of this ruleset and day; the subject index and
+    ``last`` is the current run, which must be of this ruleset and day (its row's digest and
+    scored count as the caller last knew them); the subject index and
     the results' subject indexes must be up to date (see ``rescore_subjects``). Each subject's
     new explanation goes into ``explained`` when given (what the caller answers with);
     ``files``, the committed Parquet batches, when the caller keeps them; ``parquet_rows``,
@@ -105,13 +103,13 @@ def rescore_in_transaction(
             explained[(kind, code)] = ex
         for name, new in _rows_of(ex, ruleset).items():
             rows[name].extend(new)
-    before, after, scored_change = _swap(con, wanted, rows)
-    results = _fold(str(last.get("results_digest") or ""), before, after)
-    if results is None:
-        (results,) = con.execute(DIGEST_SQL).fetchone() or ("",)
-    digest = str(last["ruleset_hash"])
-    scored = None if last.get("scored") is None else int(last["scored"]) + scored_change
-    return _record_run(con, ruleset, digest, as_of, started, started_at, str(results), scored)
+    before, after, scored_change = _swap(con, last, wanted, rows)
+    folded = _fold(str(last.row.get("results_digest") or ""), before, after)
+    if folded is None:
+        (folded,) = con.execute(digest_sql(last)).fetchone() or ("",)
+    scored = last.row.get("scored")
+    scored = None if scored is None else int(scored) + scored_change
+    return _record_run(con, last, ruleset, as_of, started, started_at, str(folded), scored)
 
 
 def rescore_batches(ws: Workspace, batch_ids: list[str]) -> tuple[ScoreRun | None, int]:
@@ -122,12 +120,11 @@ def rescore_batches(ws: Workspace, batch_ids: list[str]) -> tuple[ScoreRun | Non
     """
     con = ws.connect()
     try:
-        last = latest_run(con)
+        last = results.current(con)
         if last is None:
             return None, 0
-        ruleset = stored_ruleset(con, str(last["ruleset_hash"]))
-        as_of = last["as_of"]
-        assert isinstance(as_of, date)
+        ruleset = stored_ruleset(con, last.ruleset_hash)
+        as_of = last.as_of
         touched = batch_subjects(ws, con, batch_ids)
         if not touched:
             return None, 0
@@ -138,26 +135,30 @@ def rescore_batches(ws: Workspace, batch_ids: list[str]) -> tuple[ScoreRun | Non
     return score_workspace(ws, ruleset, as_of), len(touched)
 
 
-def ensure_subject_indexes(con: duckdb.DuckDBPyConnection) -> None:
-    """Index the results tables by subject code, so a subject's rows are found without a scan.
+def ensure_subject_indexes(con: duckdb.DuckDBPyConnection, last: RunResults) -> None:
+    """Index a run's tables by subject code, so a subject's rows are found without a scan.
 
-    Built on first use after a full rescore (which replaces the tables and so drops them), never
-    on the batch path; DuckDB only uses such an index for a filter on that one column, so the
-    queries below filter by code and check the kind afterwards.
+    Built on first use after a full rescore (whose new tables have none), never on the batch
+    path; DuckDB only uses such an index for a filter on that one column, so the queries below
+    filter by code and check the kind afterwards.
     """
     names = [f"{name}_by_subject" for name in _TABLES]
     marks = ", ".join("?" for _ in names)
     found = con.execute(
-        f"SELECT COUNT(*) FROM duckdb_indexes() WHERE index_name IN ({marks})", names
+        f"SELECT COUNT(*) FROM duckdb_indexes() WHERE schema_name = ? AND index_name IN ({marks})",
+        [last.storage, *names],
     ).fetchall()
     if found and found[0][0] == len(names):
         return
     for name in _TABLES:
-        con.execute(f"CREATE INDEX IF NOT EXISTS {name}_by_subject ON {name} (subject_code)")
+        con.execute(
+            f"CREATE INDEX IF NOT EXISTS {name}_by_subject ON {last.table(name)} (subject_code)"
+        )
 
 
 def _subject_rows(
     con: duckdb.DuckDBPyConnection,
+    last: RunResults,
     tables: Iterable[tuple[str, str]],
     subjects: list[Subject],
     scored_rows: list[int],
@@ -173,14 +174,12 @@ def _subject_rows(
     rowids: dict[str, list[int]] = {name: [] for name, _ in named}
     query = " UNION ALL ".join(
         f"SELECT '{name}' AS t, rowid, subject_kind, ({row_hash})::UBIGINT AS h, "
-        f"{'scored' if name == 'scores' else 'false'} AS scored FROM {name} "
+        f"{'scored' if name == 'scores' else 'false'} AS scored FROM {last.table(name)} "
         "WHERE subject_code = $code"
         for name, row_hash in named
     )
     for kind, code in subjects:
-        for table, rowid, row_kind, value, scored in con.execute(
-            query, {"code": code}
-        ).fetchall():
+        for table, rowid, row_kind, value, scored in con.execute(query, {"code": code}).fetchall():
             if row_kind == kind:
                 counts[table][0] += 1
                 counts[table][1] ^= int(value or 0)
@@ -253,7 +252,10 @@ def _rows_of(ex: Explanation, ruleset: Ruleset) -> dict[str, list[dict[str, Any]
 
 
 def _swap(
-    con: duckdb.DuckDBPyConnection, subjects: list[Subject], rows: dict[str, list[dict[str, Any]]]
+    con: duckdb.DuckDBPyConnection,
+    last: RunResults,
+    subjects: list[Subject],
+    rows: dict[str, list[dict[str, Any]]],
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:
     """Delete the subjects' old rows and insert the new ones (inside the caller's transaction);
     return the digest part of each digest table for the old rows and for the new ones (the
@@ -262,57 +264,60 @@ def _swap(
     scored_before: list[int] = []
     shared: set[tuple[str, str]] = set()
     old = _subject_rows(
-        con, ((name, hashes.get(name, "0")) for name in _TABLES), subjects, scored_before, shared
+        con,
+        last,
+        ((name, hashes.get(name, "0")) for name in _TABLES),
+        subjects,
+        scored_before,
+        shared,
     )
     new: dict[str, tuple[int, int]] = {}
     for name in _TABLES:
+        table = last.table(name)
         rowids = old[name][1]
         if rowids and len(subjects) == 1 and (name, subjects[0][1]) not in shared:
             # Every row with the code is the subject's own: deleted through the code's index.
-            con.execute(f"DELETE FROM {name} WHERE subject_code = ?", [subjects[0][1]])
+            con.execute(f"DELETE FROM {table} WHERE subject_code = ?", [subjects[0][1]])
         elif rowids:
             marks = ", ".join("?" for _ in rowids)
-            con.execute(f"DELETE FROM {name} WHERE rowid IN ({marks})", rowids)
+            con.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", rowids)
         new[name] = (0, 0)
         if rows[name]:
             returning = f" RETURNING ({hashes[name]})::UBIGINT" if name in hashes else ""
-            inserted = insert_rows(con, name, rows[name], returning)
+            inserted = insert_rows(con, table, rows[name], returning)
             if returning:
                 xor = 0
                 for (value,) in inserted:
                     xor ^= int(value or 0)
                 new[name] = (len(inserted), xor)
-    tables = [table for table, _ in DIGEST_PARTS]
+    tables = [name for name, _ in DIGEST_PARTS]
     scored_after = sum(1 for row in rows["scores"] if row["scored"])
     return [old[t][0] for t in tables], [new[t] for t in tables], scored_after - len(scored_before)
 
 
 def _record_run(
     con: duckdb.DuckDBPyConnection,
+    last: RunResults,
     ruleset: Ruleset,
-    digest: str,
     as_of: date,
     started: float,
     started_at: datetime,
-    results: str,
+    digest: str,
     scored: int | None = None,
 ) -> ScoreRun:
+    """Record the updated results as a new run in the current run's storage, made current."""
     # The folded digest already counts the rows of scores and score_lines.
-    counts = dict(zip((t for t, _ in DIGEST_PARTS), results.split("/"), strict=False))
+    counts = dict(zip((t for t, _ in DIGEST_PARTS), digest.split("/"), strict=False))
     subjects, lines = (int(counts[t].partition(":")[0]) for t in ("scores", "score_lines"))
-    if scored is None:  # a last run from before runs kept their count
-        (scored,) = con.execute("SELECT COUNT(*) FROM scores WHERE scored").fetchone() or (0,)
+    if scored is None:  # a run from before runs kept their count
+        (scored,) = con.execute(
+            last.sql("SELECT COUNT(*) FROM {scores} WHERE scored")
+        ).fetchone() or (0,)
     run = ScoreRun(
-        run_id=uuid.uuid4().hex[:12], as_of=as_of, ruleset=ruleset.ruleset,
-        version=ruleset.version, ruleset_hash=digest, subjects=int(subjects),
+        run_id=results.new_run_id(), as_of=as_of, ruleset=ruleset.ruleset,
+        version=ruleset.version, ruleset_hash=last.ruleset_hash, subjects=int(subjects),
         scored=int(scored), lines=int(lines), seconds=time.perf_counter() - started,
-        results_digest=results,
+        results_digest=digest,
     )  # fmt: skip
-    con.execute(
-        "INSERT INTO score_runs (run_id, as_of, ruleset, version, ruleset_hash, engine, "
-        "started_at, finished_at, subjects, lines, known_at, results_digest, scored) "
-        "VALUES (?, ?, ?, ?, ?, 'incremental', ?, ?, ?, ?, ?, ?, ?)",
-        [run.run_id, as_of, run.ruleset, run.version, digest, started_at, datetime.now(UTC),
-         run.subjects, run.lines, started_at, results, run.scored],
-    )  # fmt: skip
+    results.finish(con, run, "incremental", started_at, None, True, storage=last.storage)
     return run

@@ -7,15 +7,22 @@ from typing import Any
 import duckdb
 
 from credence.rules.spec import Ruleset
+from credence.runs import results
+from credence.runs.results import RunResults
 from credence.sql import dict_rows
 
 
 def grade_distribution(
-    con: duckdb.DuckDBPyConnection, ruleset: Ruleset
+    con: duckdb.DuckDBPyConnection, ruleset: Ruleset, run: RunResults | None = None
 ) -> dict[str, list[tuple[str, int]]]:
-    """Per subject kind: (grade, count) in band order, then ('not scored', n) for people."""
+    """Per subject kind: (grade, count) in band order, then ('not scored', n) for people, in a
+    run (the current one unless given)."""
+    run = run or results.require_current(con)
     rows = con.execute(
-        "SELECT subject_kind, COALESCE(grade, 'not scored'), COUNT(*) FROM scores GROUP BY ALL"
+        run.sql(
+            "SELECT subject_kind, COALESCE(grade, 'not scored'), COUNT(*) FROM {scores} "
+            "GROUP BY ALL"
+        )
     ).fetchall()
     counts = {(kind, grade): n for kind, grade, n in rows}
     out: dict[str, list[tuple[str, int]]] = {}
@@ -25,11 +32,16 @@ def grade_distribution(
     return out
 
 
-def list_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int]]:
-    """(list, subject kind, state, count) for every listing state present."""
+def list_counts(
+    con: duckdb.DuckDBPyConnection, run: RunResults | None = None
+) -> list[tuple[str, str, str, int]]:
+    """(list, subject kind, state, count) for every listing state present in a run."""
+    run = run or results.require_current(con)
     rows = con.execute(
-        "SELECT list_name, subject_kind, state, COUNT(DISTINCT subject_code) FROM listings "
-        "GROUP BY ALL ORDER BY list_name, subject_kind, state"
+        run.sql(
+            "SELECT list_name, subject_kind, state, COUNT(DISTINCT subject_code) FROM {listings} "
+            "GROUP BY ALL ORDER BY list_name, subject_kind, state"
+        )
     ).fetchall()
     return [(str(a), str(b), str(c), int(n)) for a, b, c, n in rows]
 

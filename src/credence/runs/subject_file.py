@@ -6,7 +6,6 @@ tables, so it can be asked for any day and any ruleset; the two agree by test.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,6 +18,7 @@ from credence.resolve.judgements import link_provenance
 from credence.rules.explain import Explanation, explain
 from credence.rules.spec import Ruleset
 from credence.sql import dict_rows
+from credence.store.names import display_name
 from credence.store.overrides import overrides_for
 
 
@@ -65,16 +65,6 @@ def _provenance(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -
     return found
 
 
-def _display_name(records: list[dict[str, Any]]) -> str | None:
-    for record in sorted(records, key=lambda r: r["occurred_at"], reverse=True):
-        hints = record.get("hints")
-        if hints:
-            name = json.loads(hints).get("name")
-            if name:
-                return str(name)
-    return None
-
-
 def subject_file(
     con: duckdb.DuckDBPyConnection, code: str, ruleset: Ruleset, as_of: date
 ) -> SubjectFile:
@@ -87,4 +77,4 @@ def subject_file(
     kind = kinds[0]
     decisions = overrides_for(con, (r["record_id"] for r in records))
     explanation = explain(ruleset, kind, wanted, records, as_of, decisions)
-    return SubjectFile(explanation, _display_name(records), _provenance(con, records))
+    return SubjectFile(explanation, display_name(records), _provenance(con, records))

@@ -1,5 +1,7 @@
-"""The app factory: ``create_app(workspace)`` builds a FastAPI app over one workspace.
+"""The API's factory: ``create_app(workspace)`` builds the FastAPI app of one workspace's API.
 
+The web pages sit above the service and mount themselves on this app:
+``credence.web.create_app`` is the whole site (API and pages), what ``credence serve`` runs.
 Nothing happens at import time; the workspace is opened when the app is made and its
 connections closed at shutdown.
 """
@@ -29,7 +31,6 @@ from credence.service.routers import (
     subjects,
 )
 from credence.store import Workspace
-from credence.web import mount_web
 
 DESCRIPTION = """Credence over one workspace.
 
@@ -57,7 +58,8 @@ def create_app(
     purposes: list[str] | None = None,
     today: date | Callable[[], date] | None = None,
 ) -> FastAPI:
-    """A FastAPI app over ``workspace``; ``today`` fixes the service day (default: the date)."""
+    """The API over ``workspace`` (no pages); ``today`` fixes the service day (default: the
+    date)."""
     ws = Workspace.open(Path(workspace))
     chosen = check_purposes(purposes) if purposes is not None else DEFAULT_PURPOSES
     service = Service(ws, chosen, _clock(today))
@@ -84,5 +86,4 @@ def create_app(
     errors.install(app)
     for module in (public, subjects, relying, operator, queues, inspections, auditor):
         app.include_router(module.router)
-    mount_web(app)
     return app

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any, TypeVar
 
@@ -79,6 +80,24 @@ class Service:
                 self._cache[key] = value
                 if len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
+
+    # What an action (credence.actions) is handed: the service is its scope.
+
+    def writer(self) -> AbstractContextManager[object]:
+        """Hold the one writer across a change and the rescore after it."""
+        return self.db.write_lock
+
+    def write(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """One writer at a time, inside one transaction."""
+        return self.db.write()
+
+    def read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A connection for this request alone, with an up-to-date ``records`` view."""
+        return self.db.read()
+
+    def changed(self, names: bool = True, view: bool = True) -> None:
+        """Records or results changed (see ``Database.changed``)."""
+        self.db.changed(names=names, view=view)
 
     def rescore(self, subjects: Iterable[Subject] | None = None) -> ScoreRun:
         """Rescore at the service day under the current ruleset (only ``subjects`` when given);

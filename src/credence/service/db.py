@@ -18,9 +18,9 @@ import duckdb
 from credence.errors import WorkspaceError
 from credence.inspection.store import ensure_tables as ensure_inspection_tables
 from credence.rights.tables import ensure_tables as ensure_rights_tables
-from credence.rights.tables import transaction
 from credence.service.keys import ensure_tables as ensure_key_tables
 from credence.service.names import refresh_names
+from credence.sql import transaction
 from credence.store import Workspace
 from credence.store.audit import ensure_tables as ensure_audit_tables
 from credence.store.subjects import refresh_subject_index

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from credence.model import RECORD_COLUMNS, RECORD_SQL_TYPES
+from credence.store.results import migrate_results
 
 SCHEMA_VERSION = 1
 # A batch of a few rows (one record from the API, a handful of corrections) keeps its records
@@ -55,6 +56,11 @@ CATALOG_COLUMNS = (
     "ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS known_at TIMESTAMPTZ",
     "ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS results_digest VARCHAR",
     "ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS scored BIGINT",
+    # The schema holding the run's results (NULL once no longer kept), whether it was ever made
+    # current, and the run it reproduced.
+    "ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS storage VARCHAR",
+    "ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS published BOOLEAN",
+    "ALTER TABLE score_runs ADD COLUMN IF NOT EXISTS reproduces VARCHAR",
 )
 
 
@@ -73,3 +79,4 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )
+    migrate_results(con)

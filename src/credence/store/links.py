@@ -14,52 +14,36 @@ import duckdb
 import pyarrow as pa
 
 from credence.errors import CredenceError
-from credence.model import RECORD_COLUMNS
 
 LINK_SCHEMA = pa.schema(
     [("record_id", pa.string()), ("subject_kind", pa.string()), ("subject_code", pa.string()),
      ("probability", pa.float64())]
 )  # fmt: skip
 
-# A link counts from decided_at until it is undone; ``{when}`` is a timestamp literal or now().
-ACTIVE_LINKS = (
-    "SELECT record_id, arg_max(subject_kind, decided_at) AS subject_kind, "
-    "arg_max(subject_code, decided_at) AS subject_code FROM record_links "
-    "WHERE decided_at <= {when} AND (undone_at IS NULL OR undone_at > {when}) "
-    "GROUP BY record_id"
-)
-# The records whose active link is to one subject ($kind, $code): only the links naming that
-# code, and the other links of their records, are read (both through the indexes of
-# ``store/catalog.py``), not the whole table. A record linked to the subject now has a link row
-# naming its code, so nothing is missed.
-SUBJECT_LINKS = (
-    "SELECT record_id FROM (SELECT record_id, arg_max(subject_kind, decided_at) AS subject_kind, "
-    "arg_max(subject_code, decided_at) AS subject_code FROM record_links "
-    "WHERE record_id IN (SELECT record_id FROM record_links WHERE subject_code = $code) "
-    "AND decided_at <= {when} AND (undone_at IS NULL OR undone_at > {when}) "
-    "GROUP BY record_id) WHERE subject_kind = $kind AND subject_code = $code"
-)
-
-
-def with_links(body: str, known_at: datetime | None = None) -> str:
-    """Wrap a records query so code-less rows take the subject of their active link.
-
-    Rows that already carry a code pass through untouched (no join on the hot path).
-    """
-    when = f"TIMESTAMPTZ '{known_at.isoformat()}'" if known_at else "now()"
-    active = ACTIVE_LINKS.format(when=when)
-    linked = ", ".join(
-        f"l.{c}" if c in ("subject_kind", "subject_code") else f"r.{c}" for c in RECORD_COLUMNS
-    )
-    columns = ", ".join(RECORD_COLUMNS)
+def active_links(when: str, records: str | None = None) -> str:
+    """The one rule for which identity link counts: a record's latest link decided by ``when``
+    (a timestamp literal, now(), or a ``{when}`` placeholder) and not undone by then; as SQL
+    giving (record_id, subject_kind, subject_code). ``records``, a query of record ids, limits
+    it to those records (read through the link indexes of ``store/catalog.py``)."""
+    among = f"record_id IN ({records}) AND " if records else ""
     return (
-        f"WITH raw AS ({body}), active AS ({active}) "
-        f"SELECT {columns} FROM raw WHERE subject_code IS NOT NULL "
-        f"UNION ALL SELECT {linked} FROM raw r JOIN active l ON l.record_id = r.record_id "
-        "WHERE r.subject_code IS NULL "
-        f"UNION ALL SELECT {columns} FROM raw r WHERE r.subject_code IS NULL "
-        "AND r.record_id NOT IN (SELECT record_id FROM active)"
+        "SELECT record_id, arg_max(subject_kind, decided_at) AS subject_kind, "
+        "arg_max(subject_code, decided_at) AS subject_code FROM record_links "
+        f"WHERE {among}decided_at <= {when} AND (undone_at IS NULL OR undone_at > {when}) "
+        "GROUP BY record_id"
     )
+
+
+# A link counts from decided_at until it is undone; ``{when}`` is a timestamp literal or now().
+ACTIVE_LINKS = active_links("{when}")
+# The records whose active link is to one subject ($kind, $code): only the links naming that
+# code, and the other links of their records, are read, not the whole table. A record linked
+# to the subject now has a link row naming its code, so nothing is missed.
+SUBJECT_LINKS = (
+    "SELECT record_id FROM ("
+    + active_links("{when}", "SELECT record_id FROM record_links WHERE subject_code = $code")
+    + ") WHERE subject_kind = $kind AND subject_code = $code"
+)
 
 
 def add_link(

@@ -13,7 +13,8 @@ from typing import Any
 
 import duckdb
 
-from credence.store.workspace import INLINE_PATH, Workspace, lit, parquet_scan
+from credence.sql import lit, transaction
+from credence.store.workspace import INLINE_PATH, Workspace, parquet_scan
 
 # The same set computed straight from a ``records`` table (tests, and any engine without a catalog).
 SUBJECTS_FROM_RECORDS = (
@@ -35,13 +36,8 @@ def refresh_subject_index(ws: Workspace, con: duckdb.DuckDBPyConnection) -> int:
         "ORDER BY b.committed_at, b.batch_id"
     ).fetchall()
     for batch_id, path in pending:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             index_batch(ws, con, batch_id, path)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return len(pending)
 
 

@@ -16,16 +16,21 @@ from pathlib import Path
 import duckdb
 
 from credence.errors import WorkspaceError
-from credence.model import RECORD_COLUMNS, RECORD_SQL_TYPES
+from credence.sql import lit
 from credence.store.catalog import migrate
-from credence.store.links import with_links
+from credence.store.inputs import (
+    INLINE_PATH,
+    RunInputs,
+    inline_records_sql,
+    parquet_scan,
+    run_inputs,
+)
 from credence.store.record_locator import RecordLocator
 
 CATALOG_FILE = "catalog.duckdb"
 RECORDS_DIR = "records"
 ENV_VAR = "CREDENCE_WORKSPACE"
-# The ``path`` of a batch whose rows are in the catalog's ``inline_records``.
-INLINE_PATH = "inline"
+__all__ = ["INLINE_PATH", "Workspace", "default_workspace", "parquet_scan"]
 
 
 def default_workspace() -> Path:
@@ -174,51 +179,16 @@ class Workspace:
     def records_view_sql(
         self, con: duckdb.DuckDBPyConnection, known_at: datetime | None = None
     ) -> str:
-        """The body of the ``records`` view: Parquet batches, inline records, active links."""
-        files = self.committed_files(con, known_at)
-        columns = ", ".join(RECORD_COLUMNS)
-        if files:
-            body = f"SELECT {columns} FROM {parquet_scan(files)}"
-        else:
-            typed = ", ".join(f"CAST(NULL AS {RECORD_SQL_TYPES[c]}) AS {c}" for c in RECORD_COLUMNS)
-            body = f"SELECT {typed} WHERE false"
-        inline = inline_records_sql(con, known_at)
-        if inline is not None:
-            body = f"{body} UNION ALL {inline}"
-        if _has_links(con):
-            body = with_links(body, known_at)
-        return body
+        """The body of the ``records`` view: the run inputs' records, printed for DuckDB."""
+        return self.inputs(con, known_at).records_sql("duckdb")
 
-
-def lit(value: str) -> str:
-    """A DuckDB string literal (quotes doubled): every path and id spliced into SQL here."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def parquet_scan(files: list[str]) -> str:
-    """SQL reading these record files (batch folders are named ``batch=...``: no hive columns)."""
-    return f"read_parquet([{', '.join(lit(f) for f in files)}], hive_partitioning = false)"
-
-
-def inline_records_sql(
-    con: duckdb.DuckDBPyConnection, known_at: datetime | None = None
-) -> str | None:
-    """SQL for the committed inline records (by ``known_at``); None where the catalog predates
-    them. Rows enter ``inline_records`` only in their batch's commit, so all are committed."""
-    try:
-        con.execute("SELECT 1 FROM inline_records LIMIT 0")
-    except duckdb.CatalogException:
-        return None
-    body = f"SELECT {', '.join(RECORD_COLUMNS)} FROM inline_records"
-    if known_at is not None:
-        stamp = f"TIMESTAMPTZ '{known_at.isoformat()}'"
-        body += f" WHERE batch_id IN (SELECT batch_id FROM batches WHERE committed_at <= {stamp})"
-    return body
-
-
-def _has_links(con: duckdb.DuckDBPyConnection) -> bool:
-    try:
-        found = con.execute("SELECT EXISTS (SELECT 1 FROM record_links)").fetchone()
-    except duckdb.CatalogException:
-        return False
-    return bool(found and found[0])
+    def inputs(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        known_at: datetime | None = None,
+        as_files: bool = False,
+    ) -> RunInputs:
+        """What a run over this workspace reads (as known at ``known_at``), read from ``con``;
+        ``as_files`` adds every record as files, for an engine that reads files itself."""
+        files = self.record_files(con, known_at) if as_files else None
+        return run_inputs(con, self.committed_files(con, known_at), known_at, files)

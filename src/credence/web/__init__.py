@@ -1,22 +1,9 @@
 """Web pages over the service: server-rendered, every asset local, each with a JSON twin.
 
-``mount_web`` imports the pages only when called: the service's app factory imports this package
-to mount them, and the pages import the service, so an eager import here would be a cycle.
+The pages sit above the service: they import it, it never imports them. ``create_app`` is the
+whole site (the service's API with the pages mounted); ``mount_web`` adds the pages to an API app.
 """
 
-from __future__ import annotations
+from credence.web.mount import create_app, mount_web
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
-
-
-def mount_web(app: FastAPI) -> None:
-    """Add the public lookup, the subject portal and the operator dashboard to ``app``."""
-    from credence.web.mount import mount_web as mount
-
-    mount(app)
-
-
-__all__ = ["mount_web"]
+__all__ = ["create_app", "mount_web"]

@@ -1,4 +1,5 @@
-"""``mount_web(app)``: add the pages, their JSON twins and the local static files to an app.
+"""``mount_web(app)``: add the pages, their JSON twins and the local static files to an app;
+``create_app(workspace)``: the service's API with the pages mounted, the whole site.
 
 The twins are added before the pages so that ``/lookup/CODE.json`` reaches its twin rather
 than the page of an organisation called ``CODE.json``.
@@ -6,11 +7,14 @@ than the page of an organisation called ``CODE.json``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from credence.service.app import create_app as create_api
 from credence.web import dashboard, portal, public, rights, signin
 from credence.web.render import make_environment
 
@@ -31,3 +35,16 @@ def mount_web(app: FastAPI) -> None:
     for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+def create_app(
+    workspace: Path,
+    *,
+    purposes: list[str] | None = None,
+    today: date | Callable[[], date] | None = None,
+) -> FastAPI:
+    """The whole site over ``workspace``: the API (``credence.service.create_app``, same
+    arguments) with the public lookup, the subject portal and the operator dashboard."""
+    app = create_api(workspace, purposes=purposes, today=today)
+    mount_web(app)
+    return app

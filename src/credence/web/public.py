@@ -56,7 +56,10 @@ def home_view(service: Service) -> HomeOut:
     with service.db.read() as con:
         basis = service.basis(con)
         totals = [
-            ListTotal(list_name=name, published=list_page(con, name, 1, 1, public=True).total)
+            ListTotal(
+                list_name=name,
+                published=list_page(con, basis.results, name, 1, 1, public=True).total,
+            )
             for name in LIST_NAMES
         ]
     scored = basis.run_id is not None
@@ -72,7 +75,7 @@ def search_view(service: Service, q: str, page_number: int) -> SearchPage:
     text = plain_query(q, "q")
     offset = (page_number - 1) * SEARCH_PAGE
     with service.db.read() as con:
-        return search_organisations(con, text, SEARCH_PAGE, offset)
+        return search_organisations(con, service.basis(con).results, text, SEARCH_PAGE, offset)
 
 
 def organisation_view(service: Service, code: str) -> OrganisationOut:
@@ -88,7 +91,9 @@ def organisation_view(service: Service, code: str) -> OrganisationOut:
 
 def list_view(service: Service, list_name: str, page_number: int, per_page: int) -> ListPage:
     with service.db.read() as con:
-        return list_page(con, list_name, page_number, per_page, public=True)
+        return list_page(
+            con, service.basis(con).results, list_name, page_number, per_page, public=True
+        )
 
 
 def plans_view(service: Service) -> list[PublicPlan]:

@@ -1,9 +1,9 @@
 """The subject portal's forms: file an appeal, and apply for credit repair from the path forward.
 
-A form posts to the subject API's own endpoint function (``POST /me/appeals``, ``/me/repairs``),
-so it meets the same checks and leaves the same audit entry; a refusal shows the form again with
-what was typed and the reason, with the status the API would give. Success redirects (303), so a
-reload does not file twice.
+A form takes the act the subject API takes (``POST /me/appeals``, ``/me/repairs``: the actions
+of ``credence.actions``), so it meets the same checks and leaves the same audit entry; a refusal
+shows the form again with what was typed and the reason, with the status the API would give.
+Success redirects (303), so a reload does not file twice.
 """
 
 from __future__ import annotations
@@ -15,14 +15,17 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ValidationError
 
+from credence.actions import appeals as appeal_acts
+from credence.actions import repairs as repair_acts
 from credence.errors import CredenceError
-from credence.rights.models import Appeal
+from credence.rights.models import Appeal, Repair
 from credence.rights.path_forward import PathForward
 from credence.service.context import Service
 from credence.service.deps import Caller, ServiceDep
 from credence.service.errors import status_of
 from credence.service.inputs import AppealIn, RepairIn
 from credence.service.routers import subjects as api
+from credence.service.routers.subjects import subject_actor
 from credence.web.auth import check_form_token, form_token, presented_secret
 from credence.web.portal import SubjectPageCaller
 from credence.web.render import PRIVATE, PageRoute, page
@@ -65,6 +68,18 @@ def _submit(model: type[M], fields: Mapping[str, Any], action: Callable[[M], R])
         return action(body)
     except CredenceError as error:
         raise FormRefused(status_of(error)[0], str(error)) from error
+
+
+def _file_appeal(service: Service, caller: Caller, body: AppealIn) -> Appeal:
+    _, code = caller.subject
+    by = subject_actor(caller)
+    return appeal_acts.file_appeal(service, by, code, body.record_id, body.reason, body.against)
+
+
+def _apply_for_repair(service: Service, caller: Caller, body: RepairIn) -> Repair:
+    _, code = caller.subject
+    by = subject_actor(caller)
+    return repair_acts.apply_for_repair(service, by, code, body.record_id, body.evidence)
 
 
 def _form_page(
@@ -123,7 +138,7 @@ def file_appeal(
     check_form_token(request, token)
     form = {"record_id": record_id.strip(), "against": against, "reason": reason}
     try:
-        filed = _submit(AppealIn, form, lambda body: api.appeal(service, caller, body))
+        filed = _submit(AppealIn, form, lambda body: _file_appeal(service, caller, body))
     except FormRefused as refused:
         return _appeals_page(request, service, caller, form, str(refused), None, refused.status)
     return RedirectResponse(f"/portal/appeals?filed={filed.appeal_id}", status_code=303)
@@ -183,7 +198,7 @@ def apply_for_repair(
     check_form_token(request, token)
     form = {"record_id": record_id.strip(), "evidence": evidence}
     try:
-        filed = _submit(RepairIn, form, lambda body: api.repair(service, caller, body))
+        filed = _submit(RepairIn, form, lambda body: _apply_for_repair(service, caller, body))
     except FormRefused as refused:
         return _path_page(request, service, caller, form, str(refused), None, refused.status)
     return RedirectResponse(f"/portal/path-forward?applied={filed.repair_id}", status_code=303)

@@ -14,6 +14,7 @@ import duckdb
 
 from credence.errors import NotFoundError
 from credence.runs.lists import LIST_NAMES
+from credence.runs.results import RunResults
 from credence.service.names import names_of
 from credence.service.queries.common import rows_as, shown_code
 from credence.service.schemas import ListEntry, ListPage
@@ -27,6 +28,7 @@ def _filters(public: bool, include_expired: bool) -> str:
 
 def list_page(
     con: duckdb.DuckDBPyConnection,
+    run: RunResults,
     list_name: str,
     page: int,
     per_page: int,
@@ -37,11 +39,14 @@ def list_page(
     if list_name not in LIST_NAMES:
         raise NotFoundError(f"no list {list_name!r}: the lists are {', '.join(LIST_NAMES)}")
     where = f"WHERE list_name = ? {_filters(public, include_expired)}"
-    (total,) = con.execute(f"SELECT COUNT(*) FROM listings {where}", [list_name]).fetchone() or (0,)
+    listings = run.table("listings")
+    (total,) = con.execute(
+        f"SELECT COUNT(*) FROM {listings} {where}", [list_name]
+    ).fetchone() or (0,)
     rows = rows_as(
         con,
         "SELECT list_name, subject_kind, subject_code, state, requirement_id, record_id, "
-        f"proposed_on, published_on, expires_on FROM listings {where} "
+        f"proposed_on, published_on, expires_on FROM {listings} {where} "
         "ORDER BY published_on DESC, subject_code, record_id LIMIT ? OFFSET ?",
         [list_name, per_page, (page - 1) * per_page],
     )

@@ -12,6 +12,7 @@ from datetime import date
 import duckdb
 
 from credence.inspection import DEFAULT_BASE_RATE, inspection_rate
+from credence.runs.results import RunResults
 from credence.service.purposes import PURPOSE_EFFECTS
 from credence.service.queries.organisations import measures_of
 from credence.service.schemas import EffectAnswer, MeasureOut, MeasuresAnswer, Scalar
@@ -61,6 +62,7 @@ def _summary(answers: list[EffectAnswer]) -> str:
 
 def measures_answer(
     con: duckdb.DuckDBPyConnection,
+    run: RunResults,
     kind: str,
     code: str,
     shown: str,
@@ -68,9 +70,10 @@ def measures_answer(
     as_of: date,
 ) -> MeasuresAnswer:
     """The measures in force on a subject and what they answer for ``purpose``."""
-    measures = measures_of(con, kind, code)
+    measures = measures_of(con, run, kind, code)
     grade_row = con.execute(
-        "SELECT grade FROM scores WHERE subject_kind = ? AND subject_code = ?", [kind, code]
+        f"SELECT grade FROM {run.table('scores')} WHERE subject_kind = ? AND subject_code = ?",
+        [kind, code],
     ).fetchone()
     effects = PURPOSE_EFFECTS.get(purpose) or tuple(
         sorted({name for m in measures for name in m.effect})

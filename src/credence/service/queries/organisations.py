@@ -1,8 +1,9 @@
 """Organisations as the public sees them: grade, lists, measures and public penalty records.
 
-Read from the result tables of the last scoring run (the same numbers ``credence explain``
-gives, by test). Public penalty records are the lines of legal decisions (court judgments,
-administrative penalties) that count on that day: a penalty is public only while it counts.
+Read from the results of the current scoring run, through the results seam (the same numbers
+``credence explain`` gives, by test). Public penalty records are the lines of legal decisions
+(court judgments, administrative penalties) that count on that day: a penalty is public only
+while it counts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import duckdb
 from credence.errors import NotFoundError
 from credence.model import LEGAL_DECISION_CATEGORIES
 from credence.rights.basis import Basis
+from credence.runs.results import RunResults
 from credence.service.names import name_of, names_of
 from credence.service.queries.common import rows_as
 from credence.service.schemas import (
@@ -33,22 +35,24 @@ _PUBLIC = ", ".join(f"'{s}'" for s in PUBLIC_STATES)
 
 
 def listings_of(
-    con: duckdb.DuckDBPyConnection, kind: str, code: str, public: bool
+    con: duckdb.DuckDBPyConnection, run: RunResults, kind: str, code: str, public: bool
 ) -> list[ListingOut]:
     rows = rows_as(
         con,
         "SELECT list_name, state, requirement_id, record_id, proposed_on, published_on, "
-        "expires_on FROM listings WHERE subject_kind = ? AND subject_code = ? "
+        f"expires_on FROM {run.table('listings')} WHERE subject_kind = ? AND subject_code = ? "
         f"AND (NOT ? OR state IN ({_PUBLIC})) ORDER BY list_name, published_on DESC, record_id",
         [kind, code, public],
     )
     return [ListingOut.model_validate(r) for r in rows]
 
 
-def measures_of(con: duckdb.DuckDBPyConnection, kind: str, code: str) -> list[MeasureOut]:
+def measures_of(
+    con: duckdb.DuckDBPyConnection, run: RunResults, kind: str, code: str
+) -> list[MeasureOut]:
     rows = rows_as(
         con,
-        "SELECT measure_id, via, effect, legal_basis FROM subject_measures "
+        f"SELECT measure_id, via, effect, legal_basis FROM {run.table('subject_measures')} "
         "WHERE subject_kind = ? AND subject_code = ? ORDER BY measure_id, via",
         [kind, code],
     )
@@ -61,9 +65,11 @@ def organisation(
     con: duckdb.DuckDBPyConnection, code: str, basis: Basis, public: bool = True
 ) -> OrganisationOut:
     """One organisation's public page; NotFoundError for an unknown code (or a person's)."""
+    run = basis.results
     score = rows_as(
         con,
-        "SELECT scored, score, grade FROM scores WHERE subject_kind = 'organization' "
+        f"SELECT scored, score, grade FROM {run.table('scores')} "
+        "WHERE subject_kind = 'organization' "
         "AND subject_code = ?",
         [code],
     )
@@ -75,14 +81,15 @@ def organisation(
         if known is None:
             raise NotFoundError(f"no organisation {code} in this workspace")
     points = con.execute(
-        "SELECT rating_id, points FROM rating_points WHERE subject_kind = 'organization' "
+        f"SELECT rating_id, points FROM {run.table('rating_points')} "
+        "WHERE subject_kind = 'organization' "
         "AND subject_code = ? ORDER BY rating_id",
         [code],
     ).fetchall()
     penalties = rows_as(
         con,
         "SELECT record_id, rating_id, requirement_id, kind, category, source, occurred_at, "
-        "expires_on, points_applied, legal_basis FROM score_lines "
+        f"expires_on, points_applied, legal_basis FROM {run.table('score_lines')} "
         "WHERE subject_kind = 'organization' AND subject_code = ? "
         f"AND category IN ({_LEGAL}) ORDER BY occurred_at DESC, record_id",
         [code],
@@ -98,14 +105,14 @@ def organisation(
         score=head["score"],
         grade=head["grade"],
         rating_points={str(r): int(p) for r, p in points},
-        listings=listings_of(con, "organization", code, public),
-        measures=measures_of(con, "organization", code),
+        listings=listings_of(con, run, "organization", code, public),
+        measures=measures_of(con, run, "organization", code),
         penalties=[PenaltyOut.model_validate(p) for p in penalties],
     )
 
 
 def search_organisations(
-    con: duckdb.DuckDBPyConnection, query: str, limit: int, offset: int
+    con: duckdb.DuckDBPyConnection, run: RunResults, query: str, limit: int, offset: int
 ) -> SearchPage:
     """Organisations whose name contains the words, or whose code starts with the text."""
     text = query.strip()
@@ -124,14 +131,16 @@ def search_organisations(
         str(r["subject_code"]): r
         for r in rows_as(
             con,
-            "SELECT subject_code, score, grade FROM scores WHERE subject_kind = 'organization' "
+            f"SELECT subject_code, score, grade FROM {run.table('scores')} "
+            "WHERE subject_kind = 'organization' "
             "AND subject_code IN (SELECT unnest(?::VARCHAR[]))",
             [page],
         )
     }
     lists: dict[str, list[str]] = {}
     for code, name in con.execute(
-        "SELECT DISTINCT subject_code, list_name FROM listings WHERE subject_kind = 'organization' "
+        f"SELECT DISTINCT subject_code, list_name FROM {run.table('listings')} "
+        "WHERE subject_kind = 'organization' "
         "AND state = 'published' AND subject_code IN (SELECT unnest(?::VARCHAR[])) ORDER BY 2",
         [page],
     ).fetchall():

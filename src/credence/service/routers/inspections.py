@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from credence.inspection import draw_plan, inspectors_from
+from credence.actions.inspections import draw_plan, publish_plan
+from credence.inspection import inspectors_from
 from credence.inspection.models import InspectionPlan
-from credence.inspection.store import get_plan, list_plans, publish_plan, save_plan
+from credence.inspection.store import get_plan, list_plans
 from credence.service.deps import ROLE_PURPOSE, OperatorCaller, ServiceDep
 from credence.service.inputs import PlanIn
+from credence.service.routers.operator import operator_actor
 
 router = APIRouter(prefix="/operator/inspections", tags=["operator"])
 OPS = ROLE_PURPOSE["operator"]
@@ -24,19 +26,9 @@ def create_plan(service: ServiceDep, caller: OperatorCaller, body: PlanIn) -> In
         if isinstance(body.inspectors, int)
         else list(body.inspectors)
     )
-    with service.db.write() as con:
-        plan = draw_plan(
-            con, body.size, body.seed, team, service.basis(con).as_of, caller.actor, body.base_rate
-        )
-        save_plan(con, plan)
-        if body.publish:
-            plan = publish_plan(con, plan.plan_id)
-        service.record(
-            con, caller.actor, caller.role, "inspection_plan.created", OPS, None,
-            {"plan_id": plan.plan_id, "seed": body.seed, "size": body.size,
-             "published": body.publish},
-        )  # fmt: skip
-    return plan
+    return draw_plan(
+        service, operator_actor(caller), body.size, body.seed, team, body.base_rate, body.publish
+    )
 
 
 @router.get("/plans", response_model=list[InspectionPlan])
@@ -64,8 +56,4 @@ def publish(
     service: ServiceDep, caller: OperatorCaller, plan_id: Annotated[str, Path(max_length=40)]
 ) -> InspectionPlan:
     """Publish a drafted plan (publishing again changes nothing)."""
-    with service.db.write() as con:
-        found = publish_plan(con, plan_id)
-        service.record(con, caller.actor, caller.role, "inspection_plan.published", OPS, None,
-                       {"plan_id": plan_id})  # fmt: skip
-    return found
+    return publish_plan(service, operator_actor(caller), plan_id)

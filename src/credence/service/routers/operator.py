@@ -8,12 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from credence.actions.records import post_record
+from credence.actions.scope import Actor
 from credence.errors import InvalidInputError
 from credence.rights.files import subject_kind_of
 from credence.runs.score import ScoreRun
-from credence.service.deps import ROLE_PURPOSE, OperatorCaller, ServiceDep, subject_code
+from credence.service.deps import ROLE_PURPOSE, Caller, OperatorCaller, ServiceDep, subject_code
 from credence.service.inputs import NewRecordIn
-from credence.service.intake import post_record
 from credence.service.names import name_of
 from credence.service.queries.common import shown_code
 from credence.service.queries.lists import list_page
@@ -33,6 +34,11 @@ from credence.service.schemas import (
 
 router = APIRouter(prefix="/operator", tags=["operator"])
 OPS = ROLE_PURPOSE["operator"]
+
+
+def operator_actor(caller: Caller) -> Actor:
+    """The operator acting, as the audit log names them."""
+    return Actor(caller.actor, caller.role, OPS)
 
 
 def rescore_out(run: ScoreRun) -> RescoreOut:
@@ -82,7 +88,7 @@ def new_record(
     201 when it went in, 200 when the same row was already in, 422 when it went to quarantine
     (the reason says why; the row is kept there like any other).
     """
-    intake = post_record(service, caller.actor, caller.role, body.source, dict(body.row))
+    intake = post_record(service, operator_actor(caller), body.source, dict(body.row))
     report, run = intake.report, intake.run
     if intake.quarantine:
         first = intake.quarantine[0]
@@ -145,7 +151,9 @@ def operator_list(
 ) -> ListPage:
     """A whole list: people too (masked), proposed and ended listings as well."""
     with service.db.read() as con:
-        found = list_page(con, list_name, page, per_page, False, include_expired)
+        found = list_page(
+            con, service.basis(con).results, list_name, page, per_page, False, include_expired
+        )
     people = [i.subject_code for i in found.items if i.subject_kind == "person"]
     if people:
         service.log(caller.actor, caller.role, "list.read", OPS, None,

@@ -54,7 +54,9 @@ def search(
 ) -> SearchPage:
     """Search organisations by name, or by the start of their code."""
     with service.db.read() as con:
-        return search_organisations(con, plain_query(q, "q"), limit, offset)
+        return search_organisations(
+            con, service.basis(con).results, plain_query(q, "q"), limit, offset
+        )
 
 
 def _organisation_json(service: Service, code: str) -> bytes:
@@ -92,8 +94,9 @@ def organisation_measures(
     _, canonical = subject_code(code, "organization")
     with service.db.read() as con:
         organisation(con, canonical, service.basis(con))  # 404 for an unknown organisation
+        basis = service.basis(con)
         return measures_answer(
-            con, "organization", canonical, canonical, purpose, service.basis(con).as_of
+            con, basis.results, "organization", canonical, canonical, purpose, basis.as_of
         )
 
 
@@ -111,7 +114,7 @@ def public_list(
 ) -> ListPage | Response:
     """The published black or red list (organisations), a page at a time; CSV on request."""
     with service.db.read() as con:
-        found = list_page(con, list_name, page, per_page, public=True)
+        found = list_page(con, service.basis(con).results, list_name, page, per_page, public=True)
     if format is ListFormat.csv:
         return Response(
             list_csv(found),

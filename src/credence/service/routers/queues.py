@@ -1,7 +1,8 @@
 """The operator's queues: appeals (with their deadlines) and credit repair applications.
 
-A decision and its audit entry land in one transaction; an upheld appeal or an approved repair
-is followed at once by the rescore, so the record's points and listing go before the answer.
+A decision is the act of ``credence.actions`` (the command line takes the same): it and its audit
+entry land in one transaction; an upheld appeal or an approved repair is followed at once by the
+rescore of its subject, so the record's points and listing go before the answer.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from credence.rights.appeals import decide_appeal, list_appeals, settle_overdue
+from credence.actions.appeals import decide_appeal, settle_overdue
+from credence.actions.repairs import decide_repair
+from credence.rights.appeals import list_appeals
 from credence.rights.models import Appeal, AppealState, Repair, RepairState
-from credence.rights.repair import decide_repair, list_repairs
+from credence.rights.repair import list_repairs
 from credence.service.deps import ROLE_PURPOSE, OperatorCaller, ServiceDep
 from credence.service.inputs import AppealDecisionIn, RepairDecisionIn
 from credence.service.queries.common import shown_code
-from credence.service.routers.operator import rescore_out
+from credence.service.routers.operator import operator_actor, rescore_out
 from credence.service.schemas import AppealDecisionOut, RepairDecisionOut, SettledOut
 
 router = APIRouter(prefix="/operator", tags=["operator"])
@@ -57,38 +60,20 @@ def decide(
 ) -> AppealDecisionOut:
     """Uphold (the record is voided and the subject rescored at once) or reject an appeal."""
     uphold = body.decision == "uphold"
-    with service.db.write_lock:
-        with service.db.write() as con:
-            decided = decide_appeal(
-                con, appeal_id, uphold, caller.actor, body.reason, service.today()
-            )
-            service.record(
-                con, caller.actor, caller.role, "appeal.decided", OPS,
-                (decided.subject_kind, decided.subject_code),
-                {"appeal_id": appeal_id, "decision": decided.state, "record_id": decided.record_id},
-            )  # fmt: skip
-        run = service.rescore([(decided.subject_kind, decided.subject_code)]) if uphold else None
+    decided = decide_appeal(service, operator_actor(caller), appeal_id, uphold, body.reason)
+    run = decided.run
     return AppealDecisionOut(
-        appeal=_masked_appeal(decided), rescored=None if run is None else rescore_out(run)
+        appeal=_masked_appeal(decided.appeal), rescored=None if run is None else rescore_out(run)
     )
 
 
 @router.post("/appeals/settle", response_model=SettledOut)
 def settle(service: ServiceDep, caller: OperatorCaller) -> SettledOut:
     """Uphold every appeal left undecided past its deadline, and rescore."""
-    with service.db.write_lock:
-        with service.db.write() as con:
-            upheld = settle_overdue(con, service.today(), caller.actor)
-            for appeal in upheld:
-                service.record(
-                    con, caller.actor, caller.role, "appeal.decided", OPS,
-                    (appeal.subject_kind, appeal.subject_code),
-                    {"appeal_id": appeal.appeal_id, "decision": "upheld", "overdue": True},
-                )  # fmt: skip
-        touched = [(a.subject_kind, a.subject_code) for a in upheld]
-        run = service.rescore(touched) if upheld else None
+    settled = settle_overdue(service, operator_actor(caller))
+    run = settled.run
     return SettledOut(
-        upheld=[_masked_appeal(a) for a in upheld],
+        upheld=[_masked_appeal(a) for a in settled.upheld],
         rescored=None if run is None else rescore_out(run),
     )
 
@@ -116,17 +101,8 @@ def decide_repair_application(
 ) -> RepairDecisionOut:
     """Approve (the record stops counting today, rescored at once) or reject an application."""
     approve = body.decision == "approve"
-    with service.db.write_lock:
-        with service.db.write() as con:
-            decided = decide_repair(
-                con, repair_id, approve, caller.actor, body.reason, service.today()
-            )
-            service.record(
-                con, caller.actor, caller.role, "repair.decided", OPS,
-                (decided.subject_kind, decided.subject_code),
-                {"repair_id": repair_id, "decision": decided.state, "record_id": decided.record_id},
-            )  # fmt: skip
-        run = service.rescore([(decided.subject_kind, decided.subject_code)]) if approve else None
+    decided = decide_repair(service, operator_actor(caller), repair_id, approve, body.reason)
+    run = decided.run
     return RepairDecisionOut(
-        repair=_masked_repair(decided), rescored=None if run is None else rescore_out(run)
+        repair=_masked_repair(decided.repair), rescored=None if run is None else rescore_out(run)
     )

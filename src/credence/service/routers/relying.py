@@ -58,8 +58,10 @@ def measures_for(
     """The measures on a subject and what they answer for the stated purpose."""
     kind, canonical = _known(service, caller, code, purpose, "measures.read")
     with service.db.read() as con:
+        basis = service.basis(con)
         found = measures_answer(
-            con, kind, canonical, shown_code(kind, canonical), purpose, service.basis(con).as_of
+            con, basis.results, kind, canonical, shown_code(kind, canonical), purpose,
+            basis.as_of,
         )
     service.log(caller.actor, caller.role, "measures.read", purpose, (kind, canonical))
     return found

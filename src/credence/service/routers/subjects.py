@@ -9,12 +9,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from credence.actions.appeals import file_appeal
+from credence.actions.links import contest_link
+from credence.actions.repairs import apply_for_repair
+from credence.actions.scope import Actor
 from credence.rights.access import subject_access_export
-from credence.rights.appeals import file_appeal, list_appeals
-from credence.rights.links import contest_link
+from credence.rights.appeals import list_appeals
 from credence.rights.models import Appeal, Repair
 from credence.rights.path_forward import PathForward, path_forward
-from credence.rights.repair import apply_for_repair, list_repairs
+from credence.rights.repair import list_repairs
 from credence.service.deps import ROLE_PURPOSE, Caller, ServiceDep, SubjectCaller
 from credence.service.inputs import AppealIn, LinkContestIn, RepairIn
 from credence.service.queries.subjects import check_day, explanation, who_looked
@@ -24,6 +27,11 @@ from credence.store import audit
 router = APIRouter(prefix="/me", tags=["subject"])
 OWN = ROLE_PURPOSE["subject"]
 EVERYTHING = 1_000_000
+
+
+def subject_actor(caller: Caller) -> Actor:
+    """The subject acting on their own file, as the audit log names them."""
+    return Actor(caller.actor, caller.role, OWN)
 
 
 def _log(
@@ -97,29 +105,16 @@ def my_appeals(service: ServiceDep, caller: SubjectCaller) -> list[Appeal]:
 def appeal(service: ServiceDep, caller: SubjectCaller, body: AppealIn) -> Appeal:
     """Appeal against a record of my file, or the black listing resting on it."""
     _, code = caller.subject
-    with service.db.write() as con:
-        filed = file_appeal(
-            con, service.basis(con).ruleset, code, body.record_id, body.reason, service.today(),
-            body.against,
-        )  # fmt: skip
-        service.record(
-            con, caller.actor, caller.role, "appeal.filed", OWN, caller.subject,
-            {"appeal_id": filed.appeal_id, "record_id": filed.record_id, "against": filed.kind},
-        )  # fmt: skip
-    return filed
+    return file_appeal(
+        service, subject_actor(caller), code, body.record_id, body.reason, body.against
+    )
 
 
 @router.post("/link-disputes", response_model=Appeal, status_code=201)
 def dispute_link(service: ServiceDep, caller: SubjectCaller, body: LinkContestIn) -> Appeal:
     """Say a record on my file is someone else's (a wrong identity match)."""
     _, code = caller.subject
-    with service.db.write() as con:
-        filed = contest_link(con, code, body.record_id, body.reason, service.today())
-        service.record(
-            con, caller.actor, caller.role, "link.contested", OWN, caller.subject,
-            {"appeal_id": filed.appeal_id, "record_id": filed.record_id},
-        )  # fmt: skip
-    return filed
+    return contest_link(service, subject_actor(caller), code, body.record_id, body.reason)
 
 
 @router.get("/repairs", response_model=list[Repair])
@@ -136,12 +131,4 @@ def my_repairs(service: ServiceDep, caller: SubjectCaller) -> list[Repair]:
 def repair(service: ServiceDep, caller: SubjectCaller, body: RepairIn) -> Repair:
     """Apply for credit repair of a remedied record, with the evidence."""
     _, code = caller.subject
-    with service.db.write() as con:
-        filed = apply_for_repair(
-            con, service.basis(con).ruleset, code, body.record_id, body.evidence, service.today()
-        )
-        service.record(
-            con, caller.actor, caller.role, "repair.filed", OWN, caller.subject,
-            {"repair_id": filed.repair_id, "record_id": filed.record_id},
-        )  # fmt: skip
-    return filed
+    return apply_for_repair(service, subject_actor(caller), code, body.record_id, body.evidence)

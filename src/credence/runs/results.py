@@ -1,0 +1,244 @@
+"""The results seam: a scoring run's results, addressed by the run's id.
+
+A run is written aside under its own id (``begin``: a sink the engine fills), then recorded in
+``score_runs`` and, when published, made current by the same commit (``finish``). Every reader
+asks here for a run (``current``, ``of_run``) and builds its queries on the ``RunResults`` it
+gets, never naming a result table itself; a test holds every other module to that. A
+reproduction or a governance sandbox run is an unpublished run: written the same way, never
+current, so it can never change what readers see. See docs/architecture.md, "The results seam".
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+
+from credence.errors import CredenceError, NotFoundError
+from credence.model import RESULT_TABLES
+from credence.sql import dict_rows
+from credence.store.results import (
+    CURRENT_KEY,
+    CatalogSink,
+    drop_storage,
+    empty_result,
+    qualified,
+    storage_of,
+)
+
+# An order-free fingerprint of a run's results: equal results give equal digests. Each table
+# contributes its row count and the XOR of its rows' hashes, so a change to a few subjects can be
+# folded in without reading the rest (``runs/incremental.py``).
+DIGEST_PARTS = (
+    ("scores", "hash(subject_kind, subject_code, score::BIGINT, grade)"),
+    ("score_lines", "hash(record_id, points_applied::BIGINT)"),
+    ("listings", "hash(list_name, subject_code, record_id, state)"),
+)
+_PLACE = re.compile(r"\{(" + "|".join(RESULT_TABLES) + r")\}")
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    """What a scoring run did, for the CLI and the benchmark."""
+
+    run_id: str
+    as_of: date
+    ruleset: str
+    version: str
+    ruleset_hash: str
+    subjects: int
+    scored: int
+    lines: int
+    seconds: float
+    results_digest: str = ""
+
+
+@dataclass(frozen=True)
+class RunResults:
+    """One run's results as a reader sees them: its row in ``score_runs`` and its tables."""
+
+    row: dict[str, Any]
+    storage: str
+
+    @property
+    def run_id(self) -> str:
+        return str(self.row["run_id"])
+
+    @property
+    def as_of(self) -> date:
+        value = self.row["as_of"]
+        assert isinstance(value, date)
+        return value
+
+    @property
+    def ruleset_hash(self) -> str:
+        return str(self.row["ruleset_hash"])
+
+    @property
+    def exists(self) -> bool:
+        """False for ``NO_RESULTS``: what readers see before the first run."""
+        return bool(self.storage)
+
+    def table(self, result: str) -> str:
+        """The quoted name of one of the run's tables (scores, score_lines, listings, ...);
+        before the first run, an empty relation with the table's columns."""
+        if not self.storage:
+            return empty_result(result)
+        return qualified(self.storage, result)
+
+    def sql(self, text: str) -> str:
+        """``text`` with ``{scores}``, ``{listings}``, ... replaced by this run's tables."""
+        return _PLACE.sub(lambda found: self.table(found.group(1)), text)
+
+    def digest(self, con: duckdb.DuckDBPyConnection) -> str:
+        """The digest of the results as they are now (see ``DIGEST_PARTS``)."""
+        (found,) = con.execute(digest_sql(self)).fetchone() or ("",)
+        return str(found)
+
+
+# What a reader sees before the first run: every result table empty.
+NO_RESULTS = RunResults({"run_id": None, "ruleset_hash": None}, "")
+
+
+def digest_sql(results: RunResults) -> str:
+    return "SELECT " + " || '/' || ".join(
+        f"(SELECT COUNT(*) || ':' || COALESCE(bit_xor({row_hash}), 0) FROM {results.table(t)})"
+        for t, row_hash in DIGEST_PARTS
+    )
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def begin(con: duckdb.DuckDBPyConnection, run_id: str) -> CatalogSink:
+    """Storage for a new run's results, inside the caller's transaction."""
+    return CatalogSink(con, run_id)
+
+
+def _results(row: dict[str, Any]) -> RunResults:
+    return RunResults(row, str(row["storage"]))
+
+
+def current(con: duckdb.DuckDBPyConnection) -> RunResults | None:
+    """The current run's results, or None before the first published run."""
+    rows = dict_rows(
+        con.execute(
+            "SELECT r.* FROM meta m JOIN score_runs r ON r.run_id = m.value "
+            "WHERE m.key = ? AND r.storage IS NOT NULL",
+            [CURRENT_KEY],
+        )
+    )
+    return _results(rows[0]) if rows else None
+
+
+def require_current(con: duckdb.DuckDBPyConnection) -> RunResults:
+    """The current run's results, or an error saying how to make the first."""
+    found = current(con)
+    if found is None:
+        raise NotFoundError("no scoring run yet: run `credence score` first")
+    return found
+
+
+def run_row(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
+    """A run's row in ``score_runs``, kept or not."""
+    rows = dict_rows(con.execute("SELECT * FROM score_runs WHERE run_id = ?", [run_id]))
+    if not rows:
+        raise NotFoundError(f"no scoring run {run_id!r}: see `credence runs`")
+    return rows[0]
+
+
+def of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> RunResults:
+    """A run's results, while they are kept (the current run's, or an unpublished run's)."""
+    row = run_row(con, run_id)
+    if row.get("storage") is None:
+        raise NotFoundError(
+            f"the results of run {run_id} are no longer kept: "
+            f"`credence score --reproduce {run_id}` recomputes them"
+        )
+    return _results(row)
+
+
+def finish(
+    con: duckdb.DuckDBPyConnection,
+    run: ScoreRun,
+    engine: str,
+    started_at: datetime,
+    known_at: datetime | None,
+    publish: bool,
+    storage: str | None = None,
+    reproduces: str | None = None,
+) -> RunResults:
+    """Record a run written under its id (``storage``: its own, unless it updated the current
+    run's tables in place) and, when ``publish``, make it current: all in the caller's
+    transaction, so readers see the old run or the new one, never a mix.
+
+    A run in storage of its own keeps the run it replaces (a reader that began on it finishes
+    on it) and forgets the published runs before that one.
+    """
+    kept = storage or storage_of(run.run_id)
+    row: dict[str, Any] = {
+        "run_id": run.run_id, "as_of": run.as_of, "ruleset": run.ruleset,
+        "version": run.version, "ruleset_hash": run.ruleset_hash, "engine": engine,
+        "started_at": started_at, "finished_at": datetime.now(UTC), "subjects": run.subjects,
+        "lines": run.lines, "known_at": known_at or started_at,
+        "results_digest": run.results_digest, "scored": run.scored, "storage": kept,
+        "published": publish, "reproduces": reproduces,
+    }  # fmt: skip
+    if publish and storage is not None:
+        # In place: the run it updated no longer has tables of its own.
+        con.execute(
+            "UPDATE score_runs SET storage = NULL WHERE run_id = "
+            "(SELECT value FROM meta WHERE key = ?)",
+            [CURRENT_KEY],
+        )
+    replaced = current(con) if publish and storage is None else None
+    con.execute(
+        f"INSERT INTO score_runs ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+        list(row.values()),
+    )
+    if replaced is not None:
+        keep = [kept, replaced.storage]
+        for (old,) in con.execute(
+            "SELECT DISTINCT storage FROM score_runs WHERE published AND storage IS NOT NULL "
+            "AND storage NOT IN (?, ?)",
+            keep,
+        ).fetchall():
+            drop_storage(con, str(old))
+            con.execute("UPDATE score_runs SET storage = NULL WHERE storage = ?", [old])
+    if publish:
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [CURRENT_KEY, run.run_id])
+    return RunResults(row, kept)
+
+
+def discard(con: duckdb.DuckDBPyConnection, results: RunResults) -> None:
+    """Forget an unpublished run's tables; its row stays as the record that it ran."""
+    now = current(con)
+    if now is not None and now.storage == results.storage:
+        raise CredenceError("internal: the current run's results cannot be discarded")
+    drop_storage(con, results.storage)
+    con.execute("UPDATE score_runs SET storage = NULL WHERE run_id = ?", [results.run_id])
+
+
+def counts(con: duckdb.DuckDBPyConnection, results: RunResults) -> tuple[int, int, int]:
+    """(subjects, scored subjects, score lines) of a run's tables."""
+    subjects, scored = con.execute(
+        results.sql("SELECT COUNT(*), COUNT(*) FILTER (WHERE scored) FROM {scores}")
+    ).fetchone() or (0, 0)
+    (lines,) = con.execute(results.sql("SELECT COUNT(*) FROM {score_lines}")).fetchone() or (0,)
+    return int(subjects), int(scored), int(lines)
+
+
+def runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every run on record, oldest first, with whether it is current and its results kept."""
+    return dict_rows(
+        con.execute(
+            "SELECT r.*, r.run_id = m.value AS current FROM score_runs r "
+            "LEFT JOIN meta m ON m.key = ? ORDER BY r.finished_at",
+            [CURRENT_KEY],
+        )
+    )

@@ -1,0 +1,194 @@
+"""Subjects' display names: the one recipe, and the small table that keeps it for lookups.
+
+A subject's name is the ``name`` in the hints of its latest record (by ``occurred_at``) that
+gives one; a missing, null or empty name gives none. ``NAME_SQL`` and ``names_sql`` say it in SQL,
+``display_name`` over records already in hand (a subject's file); the two agree.
+
+The table is derived: built in full once, then brought up to date batch by batch. A new record
+adds one small batch, so only that batch is read and its names merged in (the later record's name
+wins, as in a full build), which keeps "one new record to an updated score" off a scan of every
+record. Records of the same day that give different names are the one case the ways may differ:
+which of them wins is not fixed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import duckdb
+
+from credence.sql import lit, transaction
+from credence.store.workspace import INLINE_PATH, Workspace, parquet_scan
+
+# A record's name, NULL when it gives none.
+NAME_SQL = "NULLIF(hints ->> '$.name', '')"
+
+NAMES_DDL = (
+    """CREATE TABLE IF NOT EXISTS subject_names (
+        subject_kind VARCHAR, subject_code VARCHAR, name VARCHAR)""",
+    "ALTER TABLE subject_names ADD COLUMN IF NOT EXISTS named_on DATE",
+    "CREATE TABLE IF NOT EXISTS subject_names_state (batches BIGINT, last_commit TIMESTAMPTZ)",
+)
+_NAMES_FROM = f"""
+SELECT subject_kind, subject_code, arg_max({NAME_SQL}, occurred_at) AS name,
+       max(occurred_at) AS named_on
+FROM {{records}} WHERE subject_code IS NOT NULL AND {NAME_SQL} IS NOT NULL
+GROUP BY subject_kind, subject_code
+"""
+_MERGE = """
+INSERT INTO subject_names
+SELECT n.subject_kind, n.subject_code, n.name, n.named_on FROM {names} n
+ANTI JOIN subject_names s ON s.subject_kind = n.subject_kind AND s.subject_code = n.subject_code
+"""
+_UPDATE = """
+UPDATE subject_names s SET name = n.name, named_on = n.named_on FROM {names} n
+WHERE s.subject_kind = n.subject_kind AND s.subject_code = n.subject_code
+AND (s.named_on IS NULL OR n.named_on >= s.named_on)
+"""
+
+
+def names_sql(records: str) -> str:
+    """SQL for (subject_kind, subject_code, name, named_on) of every named subject of the
+    relation ``records`` (a table, a view or a parenthesised query with the record columns)."""
+    return _NAMES_FROM.format(records=records)
+
+
+def hint_name(hints: str | None) -> str | None:
+    """The name one record's hints (JSON text) give, as ``NAME_SQL`` reads it; None for none.
+    Hints that are not JSON raise ``ValueError``."""
+    if not hints:
+        return None
+    found = json.loads(hints)
+    name = found.get("name") if isinstance(found, dict) else None
+    if name is None or name == "":
+        return None
+    return name if isinstance(name, str) else json.dumps(name, ensure_ascii=False)
+
+
+def display_name(records: Iterable[Mapping[str, Any]]) -> str | None:
+    """The name of one subject from its records (rows with ``hints`` as JSON text and
+    ``occurred_at``): what ``names_sql`` gives for it."""
+    best: tuple[Any, str] | None = None
+    for record in records:
+        name = hint_name(record.get("hints"))
+        if name is not None and (best is None or record["occurred_at"] > best[0]):
+            best = (record["occurred_at"], name)
+    return None if best is None else best[1]
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in NAMES_DDL:
+        con.execute(statement)
+
+
+def refresh_names(con: duckdb.DuckDBPyConnection, ws: Workspace | None = None) -> bool:
+    """Bring the names up to date with the committed batches; True when anything was read.
+
+    With the workspace ``ws``, batches committed since the last build are merged in from their
+    own files; without it (or with no earlier build) the names are rebuilt from ``records``, which
+    ``con`` must see over every committed batch.
+    """
+    ensure_tables(con)
+    with transaction(con):
+        return update_names(con, ws)
+
+
+_STATE = (
+    "SELECT (SELECT COUNT(*) FROM batches), (SELECT max(committed_at) FROM batches), "
+    "(SELECT max(batches) FROM subject_names_state), "
+    "(SELECT max(last_commit) FROM subject_names_state)"
+)
+
+
+def names_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the names were built from every committed batch."""
+    total, last_commit, built_batches, built_commit = con.execute(_STATE).fetchall()[0]
+    return built_batches is not None and (built_batches, built_commit) == (total, last_commit)
+
+
+def advance_names(con: duckdb.DuckDBPyConnection, batches: int) -> None:
+    """Count ``batches`` new batches, committed in the caller's transaction, that name no one
+    as built into the names (the caller knows: the names were current before them, and none of
+    their records gives a name)."""
+    # A batch commits at its transaction's now(): the latest commit is the later of the two.
+    con.execute(
+        "UPDATE subject_names_state SET batches = batches + ?, "
+        "last_commit = greatest(last_commit, now())",
+        [batches],
+    )
+
+
+def update_names(con: duckdb.DuckDBPyConnection, ws: Workspace | None = None) -> bool:
+    """What ``refresh_names`` does, inside the caller's transaction (the tables exist)."""
+    total, last_commit, built_batches, built_commit = con.execute(_STATE).fetchall()[0]
+    built = None if built_batches is None else (built_batches, built_commit)
+    if built == (total, last_commit):
+        return False
+    since = _records_since(con, ws, built, int(total)) if ws is not None else None
+    if since is None:
+        con.execute("DELETE FROM subject_names")
+        con.execute("INSERT INTO subject_names " + names_sql("records"))
+        _mark_built(con, total, last_commit)
+        return True
+    scan, files = since
+    if not files:  # inline batches only: a few rows, read twice
+        names = f"({names_sql(scan)})"
+        con.execute(_UPDATE.format(names=names))
+        con.execute(_MERGE.format(names=names))
+    else:  # whole files: their names are gathered once
+        con.execute("CREATE OR REPLACE TEMP TABLE new_names AS " + names_sql(scan))
+        con.execute(_UPDATE.format(names="new_names"))
+        con.execute(_MERGE.format(names="new_names"))
+        con.execute("DROP TABLE new_names")
+    _mark_built(con, total, last_commit)
+    return True
+
+
+def _mark_built(con: duckdb.DuckDBPyConnection, total: object, last_commit: object) -> None:
+    con.execute("DELETE FROM subject_names_state")
+    con.execute("INSERT INTO subject_names_state VALUES (?, ?)", [total, last_commit])
+
+
+def _records_since(
+    con: duckdb.DuckDBPyConnection, ws: Workspace, built: tuple[object, ...] | None, total: int
+) -> tuple[str, bool] | None:
+    """SQL for the records of batches committed after the last build, and whether it reads
+    Parquet files; None when a rebuild is needed (no build yet, or the batch count does not
+    add up)."""
+    if built is None or built[1] is None:
+        return None
+    since = con.execute(
+        "SELECT batch_id, path FROM batches WHERE committed_at > ? ORDER BY committed_at",
+        [built[1]],
+    ).fetchall()
+    if total != int(str(built[0])) + len(since):
+        return None
+    columns = "subject_kind, subject_code, hints, occurred_at"
+    scans = [f"SELECT {columns} FROM inline_records WHERE false"]
+    files = [f for _, path in since if path != INLINE_PATH for f in ws.parts_of(path)]
+    if files:
+        scans.append(f"SELECT {columns} FROM {parquet_scan(files)}")
+    inline = [lit(str(b)) for b, path in since if path == INLINE_PATH]
+    if inline:
+        scans.append(
+            f"SELECT {columns} FROM inline_records WHERE batch_id IN ({', '.join(inline)})"
+        )
+    return "(" + " UNION ALL ".join(scans) + ")", bool(files)
+
+
+def name_of(con: duckdb.DuckDBPyConnection, code: str) -> str | None:
+    row = con.execute("SELECT name FROM subject_names WHERE subject_code = ?", [code]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def names_of(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = con.execute(
+        "SELECT subject_code, name FROM subject_names "
+        "WHERE subject_code IN (SELECT unnest(?::VARCHAR[]))",
+        [codes],
+    ).fetchall()
+    return {str(code): str(name) for code, name in rows}
