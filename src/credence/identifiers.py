@@ -111,6 +111,11 @@ def mask(code: str) -> str:
     return text[:6] + "*" * 11 + text[-1]
 
 
+def shown_code(kind: str | None, code: str, reveal: bool = False) -> str:
+    """A subject code as displayed: a person's identity number masked unless ``reveal``."""
+    return code if reveal or kind != "person" else mask(code)
+
+
 def generate_ric(rng: random.Random, birth: date | None = None) -> str:
     """A valid resident identity number for synthetic data."""
     born = birth or date(rng.randint(1950, 2005), rng.randint(1, 12), rng.randint(1, 28))

@@ -40,6 +40,7 @@ from credence.rules.spec import Ruleset
 from credence.runs import results
 from credence.runs.incremental import Subject, ensure_subject_indexes, rescore_in_transaction
 from credence.runs.results import RunResults, ScoreRun
+from credence.sql import transaction
 from credence.store import Workspace, audit
 from credence.store.audit import Pending
 from credence.store.names import advance_names, names_current, update_names
@@ -151,8 +152,7 @@ def post_record(scope: RecordScope, by: Actor, source: str, row: dict[str, Any])
         # is written (both wait on I/O and decoding outside the interpreter lock).
         reading: dict[tuple[str, str], Future[list[dict[str, Any]]]] = {}
         ensure_check_functions(con)  # outside the transaction, whose rollback would drop them
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             try:
                 small = ingest_small(
                     scope.ws, con, path, mapping, registered=True, files=standing.files,
@@ -180,10 +180,6 @@ def post_record(scope: RecordScope, by: Actor, source: str, row: dict[str, Any])
             else:
                 update_names(con, scope.ws)
             _audit(con, by, source, report, subject, run)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     if report.loaded and small.subjects and run is None:
         # No run of this ruleset and day to update in place: the scope rescores as it would
         # after any change, and says so in the audit log on its own.

@@ -11,12 +11,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from credence.identifiers import mask
+from credence.identifiers import shown_code
 from credence.runs.subject_file import SubjectFile
 
 
 def _code(kind: str, code: str) -> str:
-    return mask(code) if kind == "person" else code
+    return shown_code(kind, code)
 
 
 def _head(found: SubjectFile) -> Text:

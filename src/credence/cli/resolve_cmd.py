@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from credence.cli.common import WorkspaceOption, console, handle_errors, open_workspace, print_json
-from credence.identifiers import mask
+from credence.identifiers import shown_code
 from credence.resolve.config import load_config
 from credence.resolve.files import LinkReport, link_files
 from credence.resolve.pipeline import ResolveReport, load_configs, resolve_workspace
@@ -143,7 +143,7 @@ def _value(value: Any) -> str:
 
 
 def _shown_code(pair: ReviewPair) -> str:
-    return mask(pair.subject_code) if pair.subject_kind == "person" else pair.subject_code
+    return shown_code(pair.subject_kind, pair.subject_code)
 
 
 def _render_pairs(pairs: list[ReviewPair]) -> None:

@@ -25,10 +25,10 @@ from credence.cli.common import (
     print_json,
     table,
 )
+from credence.identifiers import shown_code
 from credence.inspection import DEFAULT_BASE_RATE, inspectors_from
 from credence.inspection.store import list_plans
 from credence.rights.appeals import list_appeals
-from credence.service.queries.common import shown_code
 
 inspect_app = typer.Typer(help="Inspection plans: double random, one public.")
 appeals_app = typer.Typer(help="The appeal queue: list, decide, settle overdue appeals.")

@@ -23,9 +23,9 @@ from credence.cli.common import (
     print_json,
     table,
 )
+from credence.identifiers import shown_code
 from credence.service.keys import ROLES, create_key, list_keys, revoke_key
 from credence.service.purposes import DEFAULT_PURPOSES
-from credence.service.queries.common import shown_code
 from credence.sql import transaction
 from credence.store import audit
 

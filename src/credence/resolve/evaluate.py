@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from credence.resolve.tables import ensure_tables
+from credence.store.links import active_links
 
 
 @dataclass
@@ -47,12 +48,11 @@ def link_quality(
     """Compare the active links of the rows in ``truth`` ((source, row) → code) with it."""
     ensure_tables(con)
     rows = con.execute(
-        """SELECT r.source, r.row_number, l.subject_code,
+        f"""SELECT r.source, r.row_number, l.subject_code,
             EXISTS (SELECT 1 FROM resolve_review q
                     WHERE q.record_id = r.record_id AND q.status = 'pending') AS waiting
         FROM records r
-        LEFT JOIN (SELECT record_id, arg_max(subject_code, decided_at) AS subject_code
-                   FROM record_links WHERE undone_at IS NULL GROUP BY record_id) l
+        LEFT JOIN ({active_links("now()")}) l
             ON l.record_id = r.record_id
         WHERE r.source IN (SELECT unnest(?::VARCHAR[]))""",
         [sorted({source for source, _row in truth})],

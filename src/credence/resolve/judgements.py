@@ -17,7 +17,7 @@ import duckdb
 
 from credence.errors import CredenceError
 from credence.resolve.tables import ensure_tables, has_table
-from credence.store.links import add_link, undo_link
+from credence.store.links import active_links, add_link, undo_link
 
 
 def pair_id(record_id: str, subject_code: str) -> str:
@@ -43,9 +43,7 @@ def refused_pairs(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 def active_link(con: duckdb.DuckDBPyConnection, record_id: str) -> str | None:
     """The subject a row is linked to now, if any."""
     rows = con.execute(
-        "SELECT subject_code FROM record_links WHERE record_id = ? AND undone_at IS NULL "
-        "ORDER BY decided_at DESC LIMIT 1",
-        [record_id],
+        f"SELECT subject_code FROM ({active_links('now()', '?')})", [record_id]
     ).fetchall()
     return str(rows[0][0]) if rows else None
 

@@ -21,6 +21,7 @@ from credence.resolve.judgements import accept_pair, pair_id, reject_pair
 from credence.resolve.registry import registry_entry
 from credence.resolve.tables import ensure_tables
 from credence.sql import dict_rows
+from credence.store.links import active_links
 
 
 @dataclass
@@ -81,7 +82,7 @@ def close_linked(con: duckdb.DuckDBPyConnection) -> int:
     ensure_tables(con)
     rows = con.execute(
         "UPDATE resolve_review SET status = 'closed', closed_at = ? WHERE status = 'pending' "
-        "AND record_id IN (SELECT record_id FROM record_links WHERE undone_at IS NULL) "
+        f"AND record_id IN (SELECT record_id FROM ({active_links('now()')})) "
         "RETURNING pair_id",
         [datetime.now(UTC)],
     ).fetchall()

@@ -192,3 +192,28 @@ def names_of(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, str]
         [codes],
     ).fetchall()
     return {str(code): str(name) for code, name in rows}
+
+
+def names_for(
+    con: duckdb.DuckDBPyConnection, subjects: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The display names of (kind, code) subjects: from the table when it is current, else by
+    the same recipe over those subjects' records (``con`` must see ``records``)."""
+    wanted = sorted(set(subjects))
+    if not wanted:
+        return {}
+    codes = sorted({code for _, code in wanted})
+    try:
+        current = names_current(con)
+    except duckdb.CatalogException:
+        current = False
+    if current:
+        query = (
+            "SELECT subject_kind, subject_code, name FROM subject_names "
+            "WHERE subject_code IN (SELECT unnest(?::VARCHAR[]))"
+        )
+    else:
+        records = "(SELECT * FROM records WHERE subject_code IN (SELECT unnest(?::VARCHAR[])))"
+        query = f"SELECT subject_kind, subject_code, name FROM ({names_sql(records)})"
+    found = {(str(k), str(c)): str(n) for k, c, n in con.execute(query, [codes]).fetchall()}
+    return {subject: found[subject] for subject in wanted if subject in found}

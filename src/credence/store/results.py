@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from credence.errors import CredenceError
 from credence.model import RESULT_SCHEMAS, RESULT_TABLES
+from credence.sql import transaction
 
 RUN_SCHEMA_PREFIX = "run_"
 CURRENT_KEY = "current_run"  # in ``meta``: the id of the run every reader sees
@@ -87,8 +88,7 @@ def migrate_results(con: duckdb.DuckDBPyConnection) -> None:
     row = con.execute(
         "SELECT run_id FROM score_runs ORDER BY finished_at DESC LIMIT 1"
     ).fetchone()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if row is not None:
             storage = storage_of(str(row[0]))
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{storage}"')
@@ -99,7 +99,4 @@ def migrate_results(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [CURRENT_KEY, row[0]])
         for name in legacy:
             con.execute(f"DROP TABLE main.{name}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+

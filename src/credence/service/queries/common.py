@@ -1,4 +1,5 @@
-"""Small helpers the queries share: masking by who asks, rows as dicts."""
+"""Small helpers the queries share: masking free text, rows as dicts (a subject code is shown
+through ``credence.identifiers.shown_code``, the one masking rule)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,9 @@ from typing import Any
 
 import duckdb
 
-from credence.identifiers import mask
 from credence.sql import dict_rows
 
 _RIC_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{11}([\dXx])(?![0-9A-Za-z])")
-
-
-def shown_code(kind: str | None, code: str, reveal: bool = False) -> str:
-    """A subject code as displayed: a person's identity number masked unless ``reveal``."""
-    return code if reveal or kind != "person" else mask(code)
 
 
 def mask_text(text: str | None) -> str | None:

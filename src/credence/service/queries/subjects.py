@@ -12,10 +12,10 @@ from typing import Any
 import duckdb
 
 from credence.errors import AccessDeniedError, InvalidInputError
+from credence.identifiers import shown_code
 from credence.rights.basis import Basis
 from credence.rights.consent import consent_for_purpose
 from credence.runs.subject_file import subject_file, subject_records
-from credence.service.queries.common import shown_code
 from credence.service.schemas import ExplanationOut, WhoLooked
 from credence.store import audit
 

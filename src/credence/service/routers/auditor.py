@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from credence.identifiers import shown_code
 from credence.service.deps import ROLE_PURPOSE, AuditorCaller, ServiceDep, subject_code
-from credence.service.queries.common import shown_code
 from credence.service.schemas import Verification
 from credence.store import audit
 

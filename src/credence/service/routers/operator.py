@@ -11,12 +11,12 @@ from fastapi import APIRouter, Path, Query, Response
 from credence.actions.records import post_record
 from credence.actions.scope import Actor
 from credence.errors import InvalidInputError
+from credence.identifiers import shown_code
 from credence.rights.files import subject_kind_of
 from credence.runs.score import ScoreRun
 from credence.service.deps import ROLE_PURPOSE, Caller, OperatorCaller, ServiceDep, subject_code
 from credence.service.inputs import NewRecordIn
 from credence.service.names import name_of
-from credence.service.queries.common import shown_code
 from credence.service.queries.lists import list_page
 from credence.service.queries.operator import dashboard, quarantine, sources
 from credence.service.queries.organisations import organisation

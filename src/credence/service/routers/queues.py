@@ -13,12 +13,12 @@ from fastapi import APIRouter, Path, Query
 
 from credence.actions.appeals import decide_appeal, settle_overdue
 from credence.actions.repairs import decide_repair
+from credence.identifiers import shown_code
 from credence.rights.appeals import list_appeals
 from credence.rights.models import Appeal, AppealState, Repair, RepairState
 from credence.rights.repair import list_repairs
 from credence.service.deps import ROLE_PURPOSE, OperatorCaller, ServiceDep
 from credence.service.inputs import AppealDecisionIn, RepairDecisionIn
-from credence.service.queries.common import shown_code
 from credence.service.routers.operator import operator_actor, rescore_out
 from credence.service.schemas import AppealDecisionOut, RepairDecisionOut, SettledOut
 

@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from credence.errors import AccessDeniedError
+from credence.identifiers import shown_code
 from credence.rights.files import subject_kind_of
 from credence.service.deps import PurposeDep, RelyingCaller, ServiceDep, subject_code
-from credence.service.queries.common import shown_code
 from credence.service.queries.measures import measures_answer
 from credence.service.queries.subjects import explanation, require_consent
 from credence.service.schemas import ExplanationOut, MeasuresAnswer
