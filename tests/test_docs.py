@@ -49,3 +49,49 @@ def test_every_rule_field_is_documented() -> None:
             assert re.search(rf"`{re.escape(shown)}`", section), (
                 f"{model.__name__}.{shown} undocumented"
             )
+
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+_OUTSIDE = re.compile(r"DESIGN\.md|STYLE\.md|\.\./shared")
+_PATH = re.compile(r"`((?:[a-z_]+/)+[a-z_]+\.(?:py|yaml|toml|md))`")
+
+
+def _project_texts() -> list[Path]:
+    found = [ROOT / "README.md", *DOCS.glob("*.md")]
+    for folder in ("src", "tests", "bench"):
+        found += [p for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".yaml", ".md")]
+    return found
+
+
+def test_nothing_points_outside_the_repository() -> None:
+    here = Path(__file__).resolve()
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in _project_texts()
+        if p.resolve() != here and _OUTSIDE.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_the_architecture_page_explains_the_seams_and_where_to_add_things() -> None:
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    for heading in ("## The flow", "## The layers", "### Run inputs", "### Engines",
+                    "### Results", "## Where to add things"):  # fmt: skip
+        assert heading in text
+    for what in ("A rule kind", "An ingest check", "An engine", "A reader of results"):
+        assert f"**{what}" in text
+
+
+def test_every_file_the_docs_name_exists() -> None:
+    for page in [ROOT / "README.md", *DOCS.glob("*.md")]:
+        for name in _PATH.findall(page.read_text(encoding="utf-8")):
+            candidates = [ROOT / name, ROOT / "src" / "credence" / name, ROOT / "src" / name]
+            assert any(c.exists() for c in candidates), f"{page.name} names {name}, not found"
+
+
+def test_docstrings_point_to_pages_that_exist() -> None:
+    pages = re.compile(r"docs/([a-z_-]+\.md)")
+    for path in (ROOT / "src").rglob("*.py"):
+        for page in pages.findall(path.read_text(encoding="utf-8")):
+            assert (DOCS / page).is_file(), f"{path.name} points to docs/{page}"

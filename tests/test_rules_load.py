@@ -1,4 +1,4 @@
-"""Loading rulesets: the DESIGN.md YAML loads, and every problem names file, line, ids and field."""
+"""Loading rulesets: the documented YAML loads; every problem names file, line, ids and field."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The canonical record and the vocabularies shared by every stage.
 
-Records are stored as Parquet with exactly these columns (DESIGN.md, "Canonical record");
+Records are stored as Parquet with exactly these columns (docs/records.md, "The canonical record");
 ``hints`` and ``attributes`` are JSON objects stored as text so every engine can read them.
 """
 
@@ -16,7 +16,7 @@ SUBJECT_KINDS: Final = ("person", "organization")
 LEVELS: Final = ("district", "city", "province", "national", "private")
 STREAMS: Final = ("administrative", "commercial", "social", "judicial")
 
-# Data categories no ruleset and no source mapping may use (DESIGN.md, "Safeguards").
+# Data categories no ruleset and no source mapping may use (README.md, "Safeguards").
 FORBIDDEN_CATEGORIES: Final = frozenset(
     {
         "political_opinion",

@@ -6,8 +6,8 @@ Spark SQL and parsed by sqlglot; everything that depends on the ruleset (conditi
 windows, grades) is built as sqlglot expressions and spliced in. Any dialect sqlglot speaks is then
 one ``.sql(dialect)`` away: the engines never see two hand-kept copies.
 
-Semantics (DESIGN.md) and the explainer in ``explain.py`` must agree; a hypothesis test holds them
-equal on generated rulesets and records.
+The scoring semantics (README.md) and the explainer in ``explain.py`` must agree; a hypothesis
+test holds them equal on generated rulesets and records.
 """
 
 from __future__ import annotations

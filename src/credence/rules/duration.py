@@ -55,7 +55,7 @@ class Duration:
 
 FIVE_YEARS = Duration(months=60)
 
-# Publicity tiers of negative records (DESIGN.md): how long they count at most, and the
+# Publicity tiers of negative records (docs/records.md): how long they count at most, and the
 # minimum time before credit repair may be asked for.
 SEVERITY_LIMITS: dict[str, Duration] = {
     "minor": Duration(months=3),

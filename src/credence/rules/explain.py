@@ -1,7 +1,7 @@
 """The per-subject evaluator: one subject's records in, every line of its score out.
 
-This is the second implementation of the semantics in DESIGN.md, written plainly in Python so a
-person can follow it. The SQL plan (``compile.py``) and this module must give identical lines,
+This is the second implementation of the scoring semantics (README.md), written plainly in Python
+so a person can follow it. The SQL plan (``compile.py``) and this module must give identical lines,
 totals, grades, listings and measures; ``tests/test_plan_explainer_agree.py`` holds them equal.
 """
 

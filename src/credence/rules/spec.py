@@ -1,4 +1,5 @@
-"""The ruleset as pydantic models: exactly the YAML of DESIGN.md, nothing executable.
+"""The ruleset as pydantic models: exactly the YAML of the rule language (README.md), nothing
+executable.
 
 Conditions are data (kind equals / in / prefix, amount and attribute comparisons). Unknown keys
 are refused, so a ``sql:`` or ``python:`` field can never sneak in.

@@ -1,4 +1,4 @@
-"""The safeguards of DESIGN.md, checked in code: no ruleset can configure them away.
+"""The safeguards (README.md, "Safeguards"), checked in code: no ruleset can configure them away.
 
 ``check_ruleset`` returns every error and every warning at once. Each problem's ``where`` names
 the rating, the requirement and the field (``ratings[tax].requirements[TAX-LATE].valid_for``),
