@@ -15,6 +15,7 @@ from typing import Any
 
 from credence.rules.duration import SEVERITY_LIMITS
 from credence.rules.spec import Ruleset, subject_kinds
+from credence.runs import results
 from credence.store import Workspace
 
 FLOOR_SQL = """
@@ -93,7 +94,8 @@ def floor_scores(ws: Workspace, ruleset: Ruleset, as_of: date) -> dict[str, Any]
         query_seconds = time.perf_counter() - started
         (subjects,) = con.execute("SELECT COUNT(*) FROM floor_scores").fetchone() or (0,)
         (mismatches,) = con.execute(
-            "SELECT COUNT(*) FROM floor_scores f FULL JOIN scores s "
+            "SELECT COUNT(*) FROM floor_scores f "
+            f"FULL JOIN {results.require_current(con).table('scores')} s "
             "USING (subject_kind, subject_code) WHERE s.score IS DISTINCT FROM f.score"
         ).fetchone() or (0,)
     finally:

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from credence.runs import results
 from credence.runs.score import latest_run, score_workspace
 from credence.service.app import create_app
 from credence.service.keys import create_key
@@ -77,8 +78,10 @@ def run(ws_root: Path, end: str, posts: int, seed: int = 7, links: int = 0) -> d
         key = {"X-API-Key": create_key(con, "operator", None).secret}
     with service.db.read() as con:
         subjects = con.execute(
-            "SELECT subject_kind, subject_code FROM scores USING SAMPLE 2000 ROWS "
-            "ORDER BY subject_code"
+            results.require_current(con).sql(
+                "SELECT subject_kind, subject_code FROM {scores} USING SAMPLE 2000 ROWS "
+                "ORDER BY subject_code"
+            )
         ).fetchall()
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

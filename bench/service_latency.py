@@ -39,6 +39,8 @@ from typing import Any
 import duckdb
 import httpx
 
+from credence.runs import results
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
 GOAL_P99_MS = 20.0
@@ -67,7 +69,9 @@ def _organisations(root: Path) -> list[str]:
     con = duckdb.connect(str(root / "catalog.duckdb"), read_only=True)
     try:
         rows = con.execute(
-            "SELECT subject_code FROM scores WHERE subject_kind = 'organization'"
+            results.require_current(con).sql(
+                "SELECT subject_code FROM {scores} WHERE subject_kind = 'organization'"
+            )
         ).fetchall()
     finally:
         con.close()

@@ -253,3 +253,62 @@ def test_a_workspace_from_before_runs_had_ids_moves_onto_the_seam(
         assert left == (0,)
     finally:
         con.close()
+
+
+def _pages(root: Path, org: str) -> dict[str, Any]:
+    with serve(root) as served:
+        return {
+            "org": served.client.get(f"/organisations/{org}").json(),
+            "black": served.client.get("/lists/black", params={"per_page": 500}).json(),
+        }
+
+
+def test_a_run_kept_as_parquet_files_reads_as_the_catalog_run(
+    scored_city: ScoredCity, tmp_path: Path
+) -> None:
+    root = copy_city(scored_city, tmp_path / "ws")
+    ws = Workspace.open(root)
+    con = ws.connect()
+    try:
+        catalog_run = results.require_current(con)
+        expected, digest = _standing(con, catalog_run), catalog_run.digest(con)
+        (org,) = con.execute(
+            catalog_run.sql("SELECT subject_code FROM {listings} WHERE list_name = 'black' "
+                            "AND subject_kind = 'organization' ORDER BY 1 LIMIT 1")
+        ).fetchone() or ("",)  # fmt: skip
+    finally:
+        con.close()
+    before = _pages(root, org)
+    lists_before = _cli("lists", "black", "--format", "json", "-w", str(root)).output
+
+    made = json.loads(
+        _cli("score", "--as-of", CITY_DAY.isoformat(), "--results", "parquet", "--format",
+             "json", "-w", str(root)).output
+    )  # fmt: skip
+    con = ws.connect()
+    try:
+        run = results.require_current(con)
+        assert run.run_id == made["run_id"] and not run.in_catalog
+        folder = root / "results" / f"run_{run.run_id}"
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            f"{name}.parquet" for name in RESULT_TABLES
+        )
+        assert run.digest(con) == digest and made["results_digest"] == digest
+        assert _standing(con, run) == expected
+    finally:
+        con.close()
+    assert _pages(root, org) == before
+    listed = _cli("lists", "black", "--format", "json", "-w", str(root)).output
+    assert listed == lists_before and json.loads(listed)
+
+    # Files are not updated in place: a one-subject rescore scores everyone into the catalog.
+    _cli("score", "--as-of", CITY_DAY.isoformat(), "--subject", org, "-w", str(root))
+    con = ws.connect()
+    try:
+        now = results.require_current(con)
+        assert now.in_catalog and now.digest(con) == digest
+    finally:
+        con.close()
+    assert folder.is_dir()  # the run it replaced is kept for readers ...
+    score_workspace(ws, scored_city.ruleset, CITY_DAY)
+    assert not folder.exists()  # ... and forgotten one run later

@@ -108,7 +108,7 @@ def _standing(scope: RecordScope, con: duckdb.DuckDBPyConnection, day: date) -> 
     ensure_code_index(con)
     # The subject is rescored in place on the last run when that run is of the service day;
     # its ruleset is the basis every answer of the service is given on.
-    if last is None or last.as_of != day:
+    if last is None or last.as_of != day or not last.in_catalog:
         return _Standing(None, None, current, files, {})
     ensure_subject_indexes(con, last)  # outside any transaction: built once after a full run
     return _Standing(stored_ruleset(con, last.ruleset_hash), last, current, files, {})

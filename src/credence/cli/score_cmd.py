@@ -59,6 +59,7 @@ def _run(
     quiet: bool,
     engine: str = "duckdb",
     spark_master: str = "local[*]",
+    store: str = "catalog",
 ) -> ScoreRun:
     with _progress(quiet) as bar:
         task = bar.add_task("", total=1)
@@ -68,7 +69,7 @@ def _run(
 
         return score_workspace(
             ws, ruleset, day, progress=step, known_at=known_at, engine=engine,
-            spark_master=spark_master,
+            spark_master=spark_master, store=store,
         )  # fmt: skip
 
 
@@ -132,6 +133,14 @@ def score(
     spark_master: Annotated[
         str, typer.Option("--spark-master", help="Spark master URL for --engine spark.")
     ] = "local[*]",
+    store: Annotated[
+        str,
+        typer.Option(
+            "--results",
+            help="Where the run's results are kept: catalog (default) or parquet (files beside "
+            "the catalog, read the same way).",
+        ),
+    ] = "catalog",
     only: Annotated[
         list[str] | None,
         typer.Option(
@@ -167,7 +176,7 @@ def score(
         subjects = [(guess_kind(code) or "organization", code) for code in only]
         run = rescore_subjects(ws, chosen, day, subjects)
     else:
-        run = _run(ws, chosen, day, stamp, output is Format.json, engine, spark_master)
+        run = _run(ws, chosen, day, stamp, output is Format.json, engine, spark_master, store)
     _summary(ws, run, output)
 
 

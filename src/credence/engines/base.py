@@ -20,10 +20,18 @@ StepProgress = Callable[[str, int, int], None]
 
 
 class ResultSink(Protocol):
-    """Where one run's result tables go (a run of the results seam, written aside)."""
+    """Where one run's result tables go (a run of the results seam, written aside): the
+    catalog, or Parquet files (``store/results.py``)."""
 
-    def table(self, result: str) -> str:
-        """The catalog table an engine running in the catalog materialises ``result`` into."""
+    storage: str
+
+    def catalog_table(self, result: str) -> str | None:
+        """The catalog table an engine on the catalog's connection creates ``result`` as, or
+        None when the results are kept elsewhere (then ``write_sql`` takes them)."""
+        ...
+
+    def write_sql(self, result: str, sql: str) -> None:
+        """Keep the rows of a query on the catalog's connection as ``result``."""
         ...
 
     def write_arrow(self, result: str, rows: pa.Table) -> None:

@@ -44,20 +44,25 @@ class DuckDBEngine:
         self.con.execute(
             f"CREATE OR REPLACE TEMP VIEW cr_in_overrides AS {inputs.overrides_sql()}"
         )
-        outputs = {name: sink.table(name) for name in RESULT_SCHEMAS}
+        # A result goes straight into its catalog table, or (results kept elsewhere) into a
+        # temporary table of its own that the sink then takes.
+        outputs = {name: sink.catalog_table(name) or f"cr_result_{name}" for name in RESULT_SCHEMAS}
         mapping = {**INPUT_VIEWS, **outputs}
         for index, step in enumerate(plan.steps):
             if progress:
                 progress(step.name, index, len(plan.steps))
             sql = exp.replace_tables(step.query, mapping).sql(dialect=self.dialect)
-            if step.name in outputs:
+            if step.name not in outputs:
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {step.name} AS {sql}")
+            elif sink.catalog_table(step.name) is not None:
                 columns = RESULT_SCHEMAS[step.name]
                 casts = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns)
                 self.con.execute(
                     f"CREATE TABLE {outputs[step.name]} AS SELECT {casts} FROM ({sql})"
                 )
             else:
-                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {step.name} AS {sql}")
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {outputs[step.name]} AS {sql}")
+                sink.write_sql(step.name, f"SELECT * FROM {outputs[step.name]}")
         if progress:
             progress("done", len(plan.steps), len(plan.steps))
 

@@ -124,13 +124,15 @@ class Sandbox:
         with transaction(self.con):
             sink = results.begin(self.con, run_id)
             DuckDBEngine(self.con).run(compile_plan(ruleset, as_of), self.inputs, sink)
-            written = RunResults({"run_id": run_id}, sink.storage)
+            written = results.of_storage(self.con, run_id, sink.storage)
             subjects, scored, lines = results.counts(self.con, written)
             run = ScoreRun(
                 run_id, as_of, ruleset.ruleset, ruleset.version, ruleset_hash(ruleset),
                 subjects, scored, lines, time.perf_counter() - started, written.digest(self.con),
             )  # fmt: skip
-            kept = results.finish(self.con, run, "sandbox", started_at, None, publish=False)
+            kept = results.finish(
+                self.con, run, "sandbox", started_at, None, False, sink.storage
+            )
             # Who is on each list that day: proposed or published (not expired, repaired, revoked).
             self.con.execute(
                 f'CREATE TABLE "{kept.storage}"."{ON_LIST}" AS '

@@ -57,7 +57,12 @@ def rescore_subjects(
     db = ws.connect() if con is None else con
     try:
         last = results.current(db)
-        if last is None or last.ruleset_hash != digest or last.as_of != as_of:
+        if (
+            last is None
+            or last.ruleset_hash != digest
+            or last.as_of != as_of
+            or not last.in_catalog  # results kept as files are not updated in place
+        ):
             if own:
                 db.close()
                 own = False
@@ -319,5 +324,5 @@ def _record_run(
         scored=int(scored), lines=int(lines), seconds=time.perf_counter() - started,
         results_digest=digest,
     )  # fmt: skip
-    results.finish(con, run, "incremental", started_at, None, True, storage=last.storage)
+    results.finish(con, run, "incremental", started_at, None, True, last.storage, in_place=True)
     return run

@@ -20,14 +20,17 @@ import duckdb
 
 from credence.errors import CredenceError, NotFoundError
 from credence.model import RESULT_TABLES
-from credence.sql import dict_rows
+from credence.sql import dict_rows, lit
 from credence.store.results import (
     CURRENT_KEY,
     CatalogSink,
+    ParquetSink,
     drop_storage,
     empty_result,
+    in_catalog,
+    open_sink,
+    parquet_dir,
     qualified,
-    storage_of,
 )
 
 # An order-free fingerprint of a run's results: equal results give equal digests. Each table
@@ -63,6 +66,7 @@ class RunResults:
 
     row: dict[str, Any]
     storage: str
+    folder: str | None = None  # where a run kept as Parquet files is, resolved when it is read
 
     @property
     def run_id(self) -> str:
@@ -83,11 +87,18 @@ class RunResults:
         """False for ``NO_RESULTS``: what readers see before the first run."""
         return bool(self.storage)
 
+    @property
+    def in_catalog(self) -> bool:
+        """Whether the tables are the catalog's own (and so can be updated in place)."""
+        return in_catalog(self.storage)
+
     def table(self, result: str) -> str:
         """The quoted name of one of the run's tables (scores, score_lines, listings, ...);
         before the first run, an empty relation with the table's columns."""
         if not self.storage:
             return empty_result(result)
+        if self.folder is not None:
+            return f"read_parquet({lit(f'{self.folder}/{result}.parquet')})"
         return qualified(self.storage, result)
 
     def sql(self, text: str) -> str:
@@ -115,13 +126,23 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def begin(con: duckdb.DuckDBPyConnection, run_id: str) -> CatalogSink:
-    """Storage for a new run's results, inside the caller's transaction."""
-    return CatalogSink(con, run_id)
+def begin(
+    con: duckdb.DuckDBPyConnection, run_id: str, store: str = "catalog"
+) -> CatalogSink | ParquetSink:
+    """Storage for a new run's results (``catalog`` or ``parquet``), inside the caller's
+    transaction."""
+    return open_sink(con, run_id, store)
 
 
-def _results(row: dict[str, Any]) -> RunResults:
-    return RunResults(row, str(row["storage"]))
+def of_storage(con: duckdb.DuckDBPyConnection, run_id: str, storage: str) -> RunResults:
+    """A run's results while it is being written (not yet in ``score_runs``)."""
+    return _results(con, {"run_id": run_id, "storage": storage})
+
+
+def _results(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> RunResults:
+    storage = str(row["storage"])
+    folder = None if in_catalog(storage) else parquet_dir(con, storage).as_posix()
+    return RunResults(row, storage, folder)
 
 
 def current(con: duckdb.DuckDBPyConnection) -> RunResults | None:
@@ -133,7 +154,7 @@ def current(con: duckdb.DuckDBPyConnection) -> RunResults | None:
             [CURRENT_KEY],
         )
     )
-    return _results(rows[0]) if rows else None
+    return _results(con, rows[0]) if rows else None
 
 
 def require_current(con: duckdb.DuckDBPyConnection) -> RunResults:
@@ -160,7 +181,7 @@ def of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> RunResults:
             f"the results of run {run_id} are no longer kept: "
             f"`credence score --reproduce {run_id}` recomputes them"
         )
-    return _results(row)
+    return _results(con, row)
 
 
 def finish(
@@ -170,17 +191,18 @@ def finish(
     started_at: datetime,
     known_at: datetime | None,
     publish: bool,
-    storage: str | None = None,
+    storage: str,
     reproduces: str | None = None,
+    in_place: bool = False,
 ) -> RunResults:
-    """Record a run written under its id (``storage``: its own, unless it updated the current
-    run's tables in place) and, when ``publish``, make it current: all in the caller's
-    transaction, so readers see the old run or the new one, never a mix.
+    """Record a run kept in ``storage`` (its own sink's, or, ``in_place``, the current run's
+    tables it updated) and, when ``publish``, make it current: all in the caller's transaction,
+    so readers see the old run or the new one, never a mix.
 
     A run in storage of its own keeps the run it replaces (a reader that began on it finishes
     on it) and forgets the published runs before that one.
     """
-    kept = storage or storage_of(run.run_id)
+    kept = storage
     row: dict[str, Any] = {
         "run_id": run.run_id, "as_of": run.as_of, "ruleset": run.ruleset,
         "version": run.version, "ruleset_hash": run.ruleset_hash, "engine": engine,
@@ -189,14 +211,14 @@ def finish(
         "results_digest": run.results_digest, "scored": run.scored, "storage": kept,
         "published": publish, "reproduces": reproduces,
     }  # fmt: skip
-    if publish and storage is not None:
+    if publish and in_place:
         # In place: the run it updated no longer has tables of its own.
         con.execute(
             "UPDATE score_runs SET storage = NULL WHERE run_id = "
             "(SELECT value FROM meta WHERE key = ?)",
             [CURRENT_KEY],
         )
-    replaced = current(con) if publish and storage is None else None
+    replaced = current(con) if publish and not in_place else None
     con.execute(
         f"INSERT INTO score_runs ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
         list(row.values()),
@@ -212,7 +234,7 @@ def finish(
             con.execute("UPDATE score_runs SET storage = NULL WHERE storage = ?", [old])
     if publish:
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [CURRENT_KEY, run.run_id])
-    return RunResults(row, kept)
+    return _results(con, row)
 
 
 def discard(con: duckdb.DuckDBPyConnection, results: RunResults) -> None:

@@ -19,9 +19,10 @@ from credence.engines.registry import READS_FILES, EngineOptions, make_engine
 from credence.rules.compile import compile_plan
 from credence.rules.spec import Ruleset
 from credence.runs import results
-from credence.runs.results import RunResults, ScoreRun
+from credence.runs.results import ScoreRun
 from credence.sql import transaction
 from credence.store import Workspace
+from credence.store.results import sweep_files
 from credence.store.rulesets import store_ruleset, stored_ruleset
 from credence.store.subjects import refresh_subject_index
 
@@ -39,6 +40,7 @@ def score_workspace(
     spark_master: str = "local[*]",
     publish: bool = True,
     reproduces: str | None = None,
+    store: str = "catalog",
 ) -> ScoreRun:
     """Score every subject of the workspace on ``as_of`` under ``ruleset``.
 
@@ -46,7 +48,8 @@ def score_workspace(
     was known at that moment, which is how a past run is reproduced exactly. ``engine`` names an
     engine of the registry (``duckdb``, embedded, the default; ``spark``: the same plan, results
     brought back into the catalog). An unpublished run (``publish=False``) is kept aside under
-    its id and never becomes current.
+    its id and never becomes current. ``store`` is where the results are kept: ``catalog`` (the
+    default, updated in place by incremental rescoring) or ``parquet`` (files beside it).
     """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -60,9 +63,9 @@ def score_workspace(
         run_id = results.new_run_id()
         with transaction(con):
             digest = store_ruleset(con, ruleset)
-            sink = results.begin(con, run_id)
+            sink = results.begin(con, run_id, store)
             runner.run(plan, inputs, sink, progress)
-            written = RunResults({"run_id": run_id}, sink.storage)
+            written = results.of_storage(con, run_id, sink.storage)
             subjects, scored, lines = results.counts(con, written)
             run = ScoreRun(
                 run_id=run_id,
@@ -76,7 +79,10 @@ def score_workspace(
                 seconds=time.perf_counter() - started,
                 results_digest=written.digest(con),
             )
-            results.finish(con, run, engine, started_at, known_at, publish, reproduces=reproduces)
+            results.finish(
+                con, run, engine, started_at, known_at, publish, sink.storage, reproduces
+            )
+        sweep_files(con)  # result files no run keeps any more (the run before the one replaced)
         return replace(run, seconds=time.perf_counter() - started)
     finally:
         if runner is not None:
@@ -120,5 +126,6 @@ def discard_run(ws: Workspace, run_id: str) -> None:
     try:
         with transaction(con):
             results.discard(con, results.of_run(con, run_id))
+        sweep_files(con)
     finally:
         con.close()

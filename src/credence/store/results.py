@@ -1,24 +1,32 @@
-"""Where the catalog keeps a run's results: one schema per run, ``run_<id>``, with the tables
-declared in ``credence.model.RESULT_SCHEMAS``.
+"""Where a run's results are kept, with the tables declared in ``credence.model.RESULT_SCHEMAS``:
+in the catalog (one schema per run, ``run_<id>``: the default, and what the incremental path
+updates in place), or as Parquet files beside it (``results/run_<id>/<table>.parquet``: for
+results written outside the catalog, as engines on other machines write them).
 
 This is the storage half of the results seam; readers go through ``runs/results.py``, which
-knows which run is current. A workspace from before runs had ids kept its results in
-``main``: ``migrate_results`` moves them under the latest run, once.
+knows which run is current, and get a relation for each table either way (``relation``). A
+workspace from before runs had ids kept its results in ``main``: ``migrate_results`` moves them
+under the latest run, once.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from credence.errors import CredenceError
 from credence.model import RESULT_SCHEMAS, RESULT_TABLES
-from credence.sql import transaction
+from credence.sql import lit, transaction
 
 RUN_SCHEMA_PREFIX = "run_"
 CURRENT_KEY = "current_run"  # in ``meta``: the id of the run every reader sees
+PARQUET_PREFIX = "parquet:"  # a storage kept as files: ``parquet:results/run_<id>``
+RESULTS_DIR = "results"  # under the workspace root
+STORES = ("catalog", "parquet")
 _RUN_ID = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
 
@@ -30,10 +38,39 @@ def storage_of(run_id: str) -> str:
 
 
 def qualified(storage: str, result: str) -> str:
-    """The quoted name of one result table of a run's storage."""
+    """The quoted name of one result table of a run's storage in the catalog."""
     if result not in RESULT_SCHEMAS:
         raise CredenceError(f"internal: no result table {result!r}")
     return f'"{storage}"."{result}"'
+
+
+def in_catalog(storage: str) -> bool:
+    return bool(storage) and not storage.startswith(PARQUET_PREFIX)
+
+
+def workspace_root(con: duckdb.DuckDBPyConnection) -> Path:
+    """The folder of the catalog ``con`` works on (a run's Parquet files are kept beside it)."""
+    row = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if row is None or not row[0]:
+        raise CredenceError("internal: results kept as files need a catalog on disk")
+    return Path(str(row[0])).resolve().parent
+
+
+def parquet_dir(con: duckdb.DuckDBPyConnection, storage: str) -> Path:
+    return workspace_root(con) / storage[len(PARQUET_PREFIX) :]
+
+
+def relation(con: duckdb.DuckDBPyConnection | None, storage: str, result: str) -> str:
+    """SQL naming one result table of a storage: the catalog table, or a scan of its file."""
+    if in_catalog(storage):
+        return qualified(storage, result)
+    if result not in RESULT_SCHEMAS:
+        raise CredenceError(f"internal: no result table {result!r}")
+    if con is None:
+        raise CredenceError("internal: results kept as files are read through a connection")
+    return f"read_parquet({lit((parquet_dir(con, storage) / f'{result}.parquet').as_posix())})"
 
 
 def empty_result(result: str) -> str:
@@ -44,8 +81,13 @@ def empty_result(result: str) -> str:
     return f"(SELECT {typed} WHERE false)"
 
 
+def _casts(result: str) -> str:
+    return ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in RESULT_SCHEMAS[result])
+
+
 class CatalogSink:
-    """A run being written: its schema exists, its tables appear as the engine makes them."""
+    """A run being written into the catalog: its schema exists, its tables appear as the engine
+    makes them (an engine on the catalog's connection creates them itself: ``catalog_table``)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         self.con = con
@@ -53,24 +95,97 @@ class CatalogSink:
         con.execute(f'DROP SCHEMA IF EXISTS "{self.storage}" CASCADE')
         con.execute(f'CREATE SCHEMA "{self.storage}"')
 
-    def table(self, result: str) -> str:
+    def catalog_table(self, result: str) -> str | None:
         return qualified(self.storage, result)
 
+    def write_sql(self, result: str, sql: str) -> None:
+        self.con.execute(
+            f"CREATE TABLE {qualified(self.storage, result)} AS "
+            f"SELECT {_casts(result)} FROM ({sql})"
+        )
+
     def write_arrow(self, result: str, rows: pa.Table) -> None:
-        casts = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in RESULT_SCHEMAS[result])
         self.con.register("cr_arrow_result", rows)
         try:
-            self.con.execute(
-                f"CREATE TABLE {self.table(result)} AS SELECT {casts} FROM cr_arrow_result"
-            )
+            self.write_sql(result, "SELECT * FROM cr_arrow_result")
         finally:
             self.con.unregister("cr_arrow_result")
 
 
+class ParquetSink:
+    """A run being written as Parquet files under ``results/run_<id>/``, one per table, each
+    cast to its declared columns. A file appears whole (written aside, then renamed); the run is
+    current only once the catalog's commit records it, so a failed run leaves files no reader
+    is pointed to (and the next run of the workspace removes them)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+        self.con = con
+        self.storage = f"{PARQUET_PREFIX}{RESULTS_DIR}/{storage_of(run_id)}"
+        self.folder = parquet_dir(con, self.storage)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def catalog_table(self, result: str) -> str | None:
+        return None
+
+    def write_sql(self, result: str, sql: str) -> None:
+        target = self.folder / f"{result}.parquet"
+        partial = target.with_suffix(".partial")
+        self.con.execute(
+            f"COPY (SELECT {_casts(result)} FROM ({sql})) TO {lit(partial.as_posix())} "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        )
+        partial.replace(target)
+
+    def write_arrow(self, result: str, rows: pa.Table) -> None:
+        self.con.register("cr_arrow_result", rows)
+        try:
+            self.write_sql(result, "SELECT * FROM cr_arrow_result")
+        finally:
+            self.con.unregister("cr_arrow_result")
+
+
+def open_sink(
+    con: duckdb.DuckDBPyConnection, run_id: str, store: str
+) -> CatalogSink | ParquetSink:
+    """Storage for a new run: ``catalog`` (the default) or ``parquet``."""
+    if store == "catalog":
+        return CatalogSink(con, run_id)
+    if store == "parquet":
+        return ParquetSink(con, run_id)
+    raise CredenceError(f"unknown results store {store!r}: choose one of {', '.join(STORES)}")
+
+
 def drop_storage(con: duckdb.DuckDBPyConnection, storage: str | None) -> None:
     """Forget a run's tables (its row in ``score_runs`` stays: it can be reproduced)."""
-    if storage:
+    if not storage:
+        return
+    if in_catalog(storage):
         con.execute(f'DROP SCHEMA IF EXISTS "{storage}" CASCADE')
+    # Files are removed by ``sweep_files`` once the catalog no longer names them: a rollback
+    # of the caller's transaction must find them still there.
+
+
+def sweep_files(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove the result folders no run in ``score_runs`` keeps (after the commit that forgot
+    them, or a run that failed before its commit); how many went."""
+    try:
+        folder = workspace_root(con) / RESULTS_DIR
+    except CredenceError:
+        return 0
+    if not folder.is_dir():
+        return 0
+    kept = {
+        str(s)[len(PARQUET_PREFIX) :]
+        for (s,) in con.execute(
+            "SELECT storage FROM score_runs WHERE starts_with(storage, ?)", [PARQUET_PREFIX]
+        ).fetchall()
+    }
+    gone = 0
+    for run in folder.iterdir():
+        if f"{RESULTS_DIR}/{run.name}" not in kept:
+            shutil.rmtree(run, ignore_errors=True)
+            gone += 1
+    return gone
 
 
 def migrate_results(con: duckdb.DuckDBPyConnection) -> None:
