@@ -176,7 +176,9 @@ def run_row(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
 def of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> RunResults:
     """A run's results, while they are kept (the current run's, or an unpublished run's)."""
     row = run_row(con, run_id)
-    if row.get("storage") is None:
+    now = current(con)
+    shared = now is not None and now.run_id != run_id and now.storage == row.get("storage")
+    if row.get("storage") is None or shared:
         raise NotFoundError(
             f"the results of run {run_id} are no longer kept: "
             f"`credence score --reproduce {run_id}` recomputes them"
@@ -211,19 +213,19 @@ def finish(
         "results_digest": run.results_digest, "scored": run.scored, "storage": kept,
         "published": publish, "reproduces": reproduces,
     }  # fmt: skip
-    if publish and in_place:
-        # In place: the run it updated no longer has tables of its own.
-        con.execute(
-            "UPDATE score_runs SET storage = NULL WHERE run_id = "
-            "(SELECT value FROM meta WHERE key = ?)",
-            [CURRENT_KEY],
-        )
+    # In place, the run updated shares its storage with the new one and so no longer has
+    # results of its own: ``current`` tells them apart (the hot path of a post writes no more).
     replaced = current(con) if publish and not in_place else None
     con.execute(
         f"INSERT INTO score_runs ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
         list(row.values()),
     )
     if replaced is not None:
+        # The runs updated in place before the one replaced shared its tables: not theirs.
+        con.execute(
+            "UPDATE score_runs SET storage = NULL WHERE storage = ? AND run_id <> ?",
+            [replaced.storage, replaced.run_id],
+        )
         keep = [kept, replaced.storage]
         for (old,) in con.execute(
             "SELECT DISTINCT storage FROM score_runs WHERE published AND storage IS NOT NULL "
@@ -232,7 +234,9 @@ def finish(
         ).fetchall():
             drop_storage(con, str(old))
             con.execute("UPDATE score_runs SET storage = NULL WHERE storage = ?", [old])
-    if publish:
+    if publish and in_place:  # the key is there: an update costs a fifth of a replace
+        con.execute("UPDATE meta SET value = ? WHERE key = ?", [run.run_id, CURRENT_KEY])
+    elif publish:
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [CURRENT_KEY, run.run_id])
     return _results(con, row)
 
@@ -259,8 +263,11 @@ def runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every run on record, oldest first, with whether it is current and its results kept."""
     return dict_rows(
         con.execute(
-            "SELECT r.*, r.run_id = m.value AS current FROM score_runs r "
-            "LEFT JOIN meta m ON m.key = ? ORDER BY r.finished_at",
+            "SELECT r.* REPLACE (CASE WHEN r.run_id IS DISTINCT FROM m.value "
+            "AND r.storage = c.storage THEN NULL ELSE r.storage END AS storage), "
+            "r.run_id IS NOT DISTINCT FROM m.value AS current "
+            "FROM score_runs r LEFT JOIN meta m ON m.key = ? "
+            "LEFT JOIN score_runs c ON c.run_id = m.value ORDER BY r.finished_at",
             [CURRENT_KEY],
         )
     )
