@@ -67,22 +67,32 @@ _WITH_FUNCTIONS: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
 
 
 def ensure_check_functions(con: duckdb.DuckDBPyConnection) -> None:
-    """Register the lookups as functions of this connection (each connection has its own;
-    the service's connections live long, so each registers them once). Call it outside a
-    transaction: a rollback would take the functions with it."""
+    """Register the lookups as functions of this connection's database, once.
+
+    DuckDB keeps a Python function in the database's catalog, shared by every cursor, while the
+    Python side lives with the connection that registered it: registered through a cursor that
+    is later closed, the function breaks for every other cursor (or crashes the process). So
+    pass the connection that owns the database (the service registers them on its base
+    connection when it opens the workspace) and call it outside a transaction, whose rollback
+    would take the functions with it. A connection whose database has them already returns.
+    """
     if con in _WITH_FUNCTIONS:
         return
+    present = {
+        name
+        for (name,) in con.execute(
+            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_name IN (?, ?)",
+            [CHECK_CODE_FN, FORBIDDEN_FN],
+        ).fetchall()
+    }
     functions = (
         (CHECK_CODE_FN, check_code, ["VARCHAR", "VARCHAR"],
          "STRUCT(code VARCHAR, valid BOOLEAN, shown VARCHAR)"),
         (FORBIDDEN_FN, is_forbidden_category, ["VARCHAR"], "BOOLEAN"),
     )  # fmt: skip
     for name, function, parameters, returns in functions:
-        try:
+        if name not in present:
             con.create_function(name, function, parameters, returns)  # type: ignore[arg-type]
-        except duckdb.NotImplementedException as error:  # registered through another handle
-            if "already created" not in str(error):
-                raise
     _WITH_FUNCTIONS.add(con)
 
 

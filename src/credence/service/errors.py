@@ -5,6 +5,8 @@ The only place that knows HTTP status codes. Every answer is ``{"error", "messag
 
 from __future__ import annotations
 
+import logging
+import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -95,7 +97,29 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+LOG = logging.getLogger("credence.service")
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """Anything no handler above knew: the documented body, with an id the log line carries,
+    so an operator finds the traceback a caller quotes; the caller sees no internals."""
+    error_id = secrets.token_hex(6)
+    LOG.error(
+        "error %s on %s %s", error_id, request.method, request.url.path[:200], exc_info=exc
+    )
+    return JSONResponse(
+        _body(
+            "internal_error",
+            f"the service could not answer this request; quote error id {error_id} to the "
+            "operator",
+            {"error_id": error_id},
+        ),
+        status_code=500,
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(CredenceError, credence_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)
