@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -12,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from credence.cells import csv_text
 from credence.cli.common import (
     WorkspaceOption,
     console,
@@ -114,11 +113,8 @@ def lists(
     if output is Format.json:
         print_json(rows)
     elif output is Format.csv:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["list_name"])
-        writer.writeheader()
-        writer.writerows(rows)
-        typer.echo(buffer.getvalue(), nl=False)
+        fields = list(rows[0]) if rows else ["list_name"]
+        typer.echo(csv_text(rows, fields), nl=False)
     else:
         columns = ("subject_code", "name", "state", "requirement_id", "published_on", "expires_on")
         table = Table(title=f"{list_name} list ({len(rows)} listings)")

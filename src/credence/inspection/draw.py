@@ -26,16 +26,14 @@ from credence.errors import CredenceError
 from credence.inspection.models import InspectionPlan, PlanItem
 from credence.runs import results
 from credence.runs.results import RunResults
-from credence.store.names import names_sql
+from credence.store.names import names_for
 
 DEFAULT_BASE_RATE = 0.05
 MAX_SIZE = 100_000
 MAX_INSPECTORS = 10_000
 
-_CANDIDATES = f"""
-WITH names AS ({names_sql("records")})
-SELECT s.subject_code, n.name, s.grade FROM {{scores}} s
-LEFT JOIN names n USING (subject_kind, subject_code)
+_CANDIDATES = """
+SELECT s.subject_code, s.grade FROM {scores} s
 WHERE s.subject_kind = 'organization' ORDER BY s.subject_code
 """
 
@@ -113,7 +111,10 @@ def draw_plan(
     rng = random.Random(seed)
     measures = _measures(con, run)
     keyed = []
-    for code, name, grade in con.execute(run.sql(_CANDIDATES)).fetchall():
+    candidates = con.execute(run.sql(_CANDIDATES)).fetchall()
+    names = names_for(con, [("organization", str(code)) for code, _ in candidates])
+    for code, grade in candidates:
+        name = names.get(("organization", str(code)))
         rate = inspection_rate(measures.get(code, []), base_rate)
         key = math.log(1.0 - rng.random()) / rate  # Efraimidis-Spirakis, in log form
         keyed.append((key, str(code), name, grade, rate))

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from credence.cells import neutral_table
 from credence.errors import CredenceError, Problem
 from credence.resolve.config import LinkConfig, ResolveConfigError
 from credence.resolve.decide import FLOOR, decide
@@ -68,7 +69,7 @@ def write_table(table: pa.Table, path: Path) -> None:
         raise CredenceError(f"{path}: write a .csv or .parquet file")
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".csv":
-        pacsv.write_csv(table, path)
+        pacsv.write_csv(neutral_table(table), path)  # opened in spreadsheets: no formulas
     else:
         pq.write_table(table, path)
 

@@ -23,6 +23,7 @@ from credence.resolve.files import read_table
 from credence.resolve.normalise import iso_date, text_of
 from credence.resolve.tables import ensure_tables
 from credence.sql import transaction
+from credence.store.names import forget_names
 
 COLUMNS = ("subject_code", "subject_kind", "name", "former_names", "address", "birth_date",
            "legacy_id", "district")  # fmt: skip
@@ -112,6 +113,7 @@ def load_registry(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         with transaction(con):
             con.execute("DELETE FROM subject_registry")
             con.execute(f"INSERT INTO subject_registry SELECT {_select(table)} FROM registry_in")
+            forget_names(con)  # the registry names subjects first: the names are built again
     finally:
         con.unregister("registry_in")
     return table.num_rows

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from credence.cells import neutral_query
 from credence.errors import CredenceError
 from credence.model import RECORD_COLUMNS
 from credence.runs import results
@@ -68,7 +69,8 @@ def export_table(
         query = run.sql(query)
     out.parent.mkdir(parents=True, exist_ok=True)
     options = "FORMAT parquet" if suffix == ".parquet" else "FORMAT csv, HEADER true"
+    written = query if suffix == ".parquet" else neutral_query(con, query)  # no formulas
     target = str(out).replace("'", "''")
-    con.execute(f"COPY ({query}) TO '{target}' ({options})")
+    con.execute(f"COPY ({written}) TO '{target}' ({options})")
     row = con.execute(f"SELECT COUNT(*) FROM ({query})").fetchone()
     return int(row[0]) if row else 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import PurePath
 from typing import Any
 
 import duckdb
@@ -18,7 +19,7 @@ from credence.resolve.judgements import link_provenance
 from credence.rules.explain import Explanation, explain
 from credence.rules.spec import Ruleset
 from credence.sql import dict_rows
-from credence.store.names import display_name
+from credence.store.names import display_name, registry_name
 from credence.store.overrides import overrides_for
 
 
@@ -54,7 +55,7 @@ def _provenance(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -
             "source": r["source"],
             "level": r["level"],
             "batch_id": r["batch_id"],
-            "file": files.get(r["batch_id"]),
+            "file": _file_name(files.get(r["batch_id"])),
             "row_number": r["row_number"],
             "ingested_at": r["ingested_at"].isoformat() if r.get("ingested_at") else None,
         }
@@ -63,6 +64,11 @@ def _provenance(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -
     for record_id, extra in link_provenance(con, found).items():
         found[record_id].update(extra)
     return found
+
+
+def _file_name(path: str | None) -> str | None:
+    """The name of the file a batch came from, never where it lay on the server."""
+    return None if path is None else PurePath(str(path).replace("\\", "/")).name
 
 
 def subject_file(
@@ -77,4 +83,5 @@ def subject_file(
     kind = kinds[0]
     decisions = overrides_for(con, (r["record_id"] for r in records))
     explanation = explain(ruleset, kind, wanted, records, as_of, decisions)
-    return SubjectFile(explanation, display_name(records), _provenance(con, records))
+    name = display_name(records, registry_name(con, kind, wanted))
+    return SubjectFile(explanation, name, _provenance(con, records))

@@ -1,19 +1,29 @@
 """Subjects' display names: the one recipe, and the small table that keeps it for lookups.
 
-A subject's name is the ``name`` in the hints of its latest record (by ``occurred_at``) that
-gives one; a missing, null or empty name gives none. ``NAME_SQL`` and ``names_sql`` say it in SQL,
-``display_name`` over records already in hand (a subject's file); the two agree.
+A name is public (an organisation's page, the lists, the register's CSV), so it is not taken from
+whichever row came last. In order of authority:
+
+1. the subject registry (``subject_registry``, loaded with ``credence resolve --registry``);
+2. the sources by their level, national before province before city before district
+   (``NAME_AUTHORITY``); a private source (a platform) never names a subject;
+3. within one level, the latest record (by ``occurred_at``) that gives a name.
+
+A name that could not be shown as it is (over ``NAME_MAX`` characters, or holding a control
+character) names no one; ingest quarantines such rows in any case. ``names_sql`` says the recipe
+in SQL, ``display_name`` over records already in hand (a subject's file); the two agree.
 
 The table is derived: built in full once, then brought up to date batch by batch. A new record
-adds one small batch, so only that batch is read and its names merged in (the later record's name
-wins, as in a full build), which keeps "one new record to an updated score" off a scan of every
-record. Records of the same day that give different names are the one case the ways may differ:
-which of them wins is not fixed.
+adds one small batch, so only that batch is read and its names merged in (a name of higher
+authority, or of the same authority and a later day, wins, as in a full build), which keeps "one
+new record to an updated score" off a scan of every record. Records of the same day and level
+that give different names are the one case the ways may differ: which of them wins is not fixed.
+Loading a registry marks the table for a rebuild (``forget_names``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,60 +32,136 @@ import duckdb
 from credence.sql import lit, transaction
 from credence.store.workspace import INLINE_PATH, Workspace, parquet_scan
 
-# A record's name, NULL when it gives none.
-NAME_SQL = "NULLIF(hints ->> '$.name', '')"
+NAME_MAX = 200
+NAME_AUTHORITY = ("national", "province", "city", "district")  # first is most authoritative
+REGISTRY_RANK = 0
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# A record's name, NULL when it gives none or one that cannot be shown.
+NAME_SQL = (
+    f"CASE WHEN length(hints ->> '$.name') BETWEEN 1 AND {NAME_MAX} "
+    "AND NOT regexp_matches(hints ->> '$.name', '[\\x00-\\x1f\\x7f]') "
+    "THEN hints ->> '$.name' END"
+)
+# Its authority: 1 for a national source ... 4 for a district's; NULL (never) for a private one.
+RANK_SQL = (
+    "CASE level "
+    + " ".join(f"WHEN '{level}' THEN {rank}" for rank, level in enumerate(NAME_AUTHORITY, 1))
+    + " END"
+)
 
 NAMES_DDL = (
     """CREATE TABLE IF NOT EXISTS subject_names (
         subject_kind VARCHAR, subject_code VARCHAR, name VARCHAR)""",
     "ALTER TABLE subject_names ADD COLUMN IF NOT EXISTS named_on DATE",
     "CREATE TABLE IF NOT EXISTS subject_names_state (batches BIGINT, last_commit TIMESTAMPTZ)",
+    "ALTER TABLE subject_names ADD COLUMN IF NOT EXISTS name_rank INTEGER",
+    # A table built before names had an authority is built again.
+    "DELETE FROM subject_names_state WHERE EXISTS "
+    "(SELECT 1 FROM subject_names WHERE name_rank IS NULL)",
 )
-_NAMES_FROM = f"""
-SELECT subject_kind, subject_code, arg_max({NAME_SQL}, occurred_at) AS name,
-       max(occurred_at) AS named_on
-FROM {{records}} WHERE subject_code IS NOT NULL AND {NAME_SQL} IS NOT NULL
+_NAMED = f"""
+SELECT subject_kind, subject_code, {NAME_SQL} AS name, {RANK_SQL} AS name_rank, occurred_at
+FROM {{records}} WHERE subject_code IS NOT NULL
+"""
+_REGISTRY = f"""
+SELECT subject_kind, subject_code, name, {REGISTRY_RANK} AS name_rank, NULL::DATE AS occurred_at
+FROM {{registry}} WHERE length(name) BETWEEN 1 AND {NAME_MAX}
+AND NOT regexp_matches(name, '[\\x00-\\x1f\\x7f]')
+"""
+_NAMES_FROM = """
+SELECT subject_kind, subject_code,
+       arg_max(name, [-name_rank, coalesce(epoch(occurred_at), 0)]) AS name,
+       arg_max(occurred_at, [-name_rank, coalesce(epoch(occurred_at), 0)]) AS named_on,
+       min(name_rank) AS name_rank
+FROM ({named}) WHERE name IS NOT NULL AND name_rank IS NOT NULL
 GROUP BY subject_kind, subject_code
 """
 _MERGE = """
-INSERT INTO subject_names
-SELECT n.subject_kind, n.subject_code, n.name, n.named_on FROM {names} n
+INSERT INTO subject_names BY NAME
+SELECT n.subject_kind, n.subject_code, n.name, n.named_on, n.name_rank FROM {names} n
 ANTI JOIN subject_names s ON s.subject_kind = n.subject_kind AND s.subject_code = n.subject_code
 """
 _UPDATE = """
-UPDATE subject_names s SET name = n.name, named_on = n.named_on FROM {names} n
+UPDATE subject_names s SET name = n.name, named_on = n.named_on, name_rank = n.name_rank
+FROM {names} n
 WHERE s.subject_kind = n.subject_kind AND s.subject_code = n.subject_code
-AND (s.named_on IS NULL OR n.named_on >= s.named_on)
+AND (n.name_rank < s.name_rank OR (n.name_rank = s.name_rank
+     AND (s.named_on IS NULL OR n.named_on >= s.named_on)))
 """
 
 
-def names_sql(records: str) -> str:
-    """SQL for (subject_kind, subject_code, name, named_on) of every named subject of the
-    relation ``records`` (a table, a view or a parenthesised query with the record columns)."""
-    return _NAMES_FROM.format(records=records)
+def has_registry(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this catalog holds a subject registry table."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'subject_registry' "
+        "AND schema_name = 'main'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def names_sql(records: str, registry: str | None = None) -> str:
+    """SQL for (subject_kind, subject_code, name, named_on, name_rank) of every named subject of
+    the relation ``records`` (a table, a view or a parenthesised query with the record columns);
+    with a ``registry`` relation (``subject_registry`` or a part of it), its names come first."""
+    named = _NAMED.format(records=records)
+    if registry is not None:
+        named = f"{named} UNION ALL {_REGISTRY.format(registry=registry)}"
+    return _NAMES_FROM.format(named=named)
 
 
 def hint_name(hints: str | None) -> str | None:
-    """The name one record's hints (JSON text) give, as ``NAME_SQL`` reads it; None for none.
-    Hints that are not JSON raise ``ValueError``."""
+    """The name one record's hints (JSON text) give, as ``NAME_SQL`` reads it; None for none
+    or for one that cannot be shown. Hints that are not JSON raise ``ValueError``."""
     if not hints:
         return None
     found = json.loads(hints)
     name = found.get("name") if isinstance(found, dict) else None
     if name is None or name == "":
         return None
-    return name if isinstance(name, str) else json.dumps(name, ensure_ascii=False)
+    text = name if isinstance(name, str) else json.dumps(name, ensure_ascii=False)
+    return text if len(text) <= NAME_MAX and not _CONTROL.search(text) else None
 
 
-def display_name(records: Iterable[Mapping[str, Any]]) -> str | None:
-    """The name of one subject from its records (rows with ``hints`` as JSON text and
-    ``occurred_at``): what ``names_sql`` gives for it."""
-    best: tuple[Any, str] | None = None
+def name_rank(level: str | None) -> int | None:
+    """A source level's authority for names (``RANK_SQL``): lower wins; None never names."""
+    return NAME_AUTHORITY.index(level) + 1 if level in NAME_AUTHORITY else None
+
+
+def display_name(
+    records: Iterable[Mapping[str, Any]], registered: str | None = None
+) -> str | None:
+    """The name of one subject from its records (rows with ``hints`` as JSON text, ``level`` and
+    ``occurred_at``) and its registry name if any: what ``names_sql`` gives for it."""
+    if registered is not None and 1 <= len(registered) <= NAME_MAX \
+            and not _CONTROL.search(registered):
+        return registered
+    best: tuple[int, Any, str] | None = None
     for record in records:
-        name = hint_name(record.get("hints"))
-        if name is not None and (best is None or record["occurred_at"] > best[0]):
-            best = (record["occurred_at"], name)
-    return None if best is None else best[1]
+        rank = name_rank(record.get("level"))
+        name = hint_name(record.get("hints")) if rank is not None else None
+        if name is None or rank is None:
+            continue
+        if best is None or (-rank, record["occurred_at"]) > (-best[0], best[1]):
+            best = (rank, record["occurred_at"], name)
+    return None if best is None else best[2]
+
+
+def registry_name(con: duckdb.DuckDBPyConnection, kind: str, code: str) -> str | None:
+    """The registry's name for one subject, None when there is no registry or no entry."""
+    if not has_registry(con):
+        return None
+    row = con.execute(
+        "SELECT name FROM subject_registry WHERE subject_kind = ? AND subject_code = ?",
+        [kind, code],
+    ).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def forget_names(con: duckdb.DuckDBPyConnection) -> None:
+    """The names must be built again (the registry changed), inside the caller's transaction."""
+    ensure_tables(con)
+    con.execute("DELETE FROM subject_names_state")
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -129,7 +215,10 @@ def update_names(con: duckdb.DuckDBPyConnection, ws: Workspace | None = None) ->
     since = _records_since(con, ws, built, int(total)) if ws is not None else None
     if since is None:
         con.execute("DELETE FROM subject_names")
-        con.execute("INSERT INTO subject_names " + names_sql("records"))
+        con.execute(
+            "INSERT INTO subject_names BY NAME "
+            + names_sql("records", "subject_registry" if has_registry(con) else None)
+        )
         _mark_built(con, total, last_commit)
         return True
     scan, files = since
@@ -165,7 +254,7 @@ def _records_since(
     ).fetchall()
     if total != int(str(built[0])) + len(since):
         return None
-    columns = "subject_kind, subject_code, hints, occurred_at"
+    columns = "subject_kind, subject_code, hints, level, occurred_at"
     scans = [f"SELECT {columns} FROM inline_records WHERE false"]
     files = [f for _, path in since if path != INLINE_PATH for f in ws.parts_of(path)]
     if files:
@@ -210,10 +299,13 @@ def names_for(
     if current:
         query = (
             "SELECT subject_kind, subject_code, name FROM subject_names "
-            "WHERE subject_code IN (SELECT unnest(?::VARCHAR[]))"
+            "WHERE subject_code IN (SELECT unnest($1::VARCHAR[]))"
         )
     else:
-        records = "(SELECT * FROM records WHERE subject_code IN (SELECT unnest(?::VARCHAR[])))"
-        query = f"SELECT subject_kind, subject_code, name FROM ({names_sql(records)})"
+        wanted_codes = "subject_code IN (SELECT unnest($1::VARCHAR[]))"
+        records = f"(SELECT * FROM records WHERE {wanted_codes})"
+        registry = f"(SELECT * FROM subject_registry WHERE {wanted_codes})"
+        named = names_sql(records, registry if has_registry(con) else None)
+        query = f"SELECT subject_kind, subject_code, name FROM ({named})"
     found = {(str(k), str(c)): str(n) for k, c, n in con.execute(query, [codes]).fetchall()}
     return {subject: found[subject] for subject in wanted if subject in found}

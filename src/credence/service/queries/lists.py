@@ -6,11 +6,9 @@ masked) is decided by the one list reader, ``runs/lists.py``.
 
 from __future__ import annotations
 
-import csv
-import io
-
 import duckdb
 
+from credence.cells import csv_text
 from credence.runs.lists import list_rows
 from credence.runs.results import RunResults
 from credence.service.schemas import ListEntry, ListPage
@@ -38,10 +36,5 @@ def list_page(
 
 def list_csv(page: ListPage) -> str:
     """A page of a list as CSV, with the JSON field names as the header."""
-    buffer = io.StringIO()
     fields = list(ListEntry.model_fields)
-    writer = csv.DictWriter(buffer, fieldnames=fields)
-    writer.writeheader()
-    for item in page.items:
-        writer.writerow(item.model_dump(mode="json"))
-    return buffer.getvalue()
+    return csv_text((item.model_dump(mode="json") for item in page.items), fields)

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from credence.errors import NotFoundError
+from credence.errors import InvalidInputError, NotFoundError
 from credence.model import LEGAL_DECISION_CATEGORIES
 from credence.rights.basis import Basis
 from credence.runs.results import RunResults
@@ -114,18 +114,22 @@ def organisation(
 def search_organisations(
     con: duckdb.DuckDBPyConnection, run: RunResults, query: str, limit: int, offset: int
 ) -> SearchPage:
-    """Organisations whose name contains the words, or whose code starts with the text."""
+    """Organisations whose name contains the words, or whose code starts with the text: one
+    page of them, cut in SQL. A query of nothing but spaces is refused (it would list all)."""
     text = query.strip()
+    if not text:
+        raise InvalidInputError("q: give a name or the start of a code, not only spaces")
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     matches = con.execute(
+        "SELECT subject_code, count(*) OVER () FROM ("
         "SELECT subject_code FROM subject_names WHERE subject_kind = 'organization' "
         "AND name ILIKE ? ESCAPE '\\' UNION SELECT subject_code FROM subjects "
-        "WHERE subject_kind = 'organization' AND starts_with(subject_code, upper(?)) "
-        "ORDER BY subject_code",
-        [pattern, text],
+        "WHERE subject_kind = 'organization' AND starts_with(subject_code, upper(?))) "
+        "ORDER BY subject_code LIMIT ? OFFSET ?",
+        [pattern, text, limit, offset],
     ).fetchall()
-    codes = [str(c) for (c,) in matches]
-    page = codes[offset : offset + limit]
+    page = [str(c) for c, _ in matches]
+    total = int(matches[0][1]) if matches else _total(con, pattern, text) if offset else 0
     names = names_of(con, page)
     scores = {
         str(r["subject_code"]): r
@@ -155,4 +159,16 @@ def search_organisations(
         )
         for code in page
     ]
-    return SearchPage(query=text, total=len(codes), limit=limit, offset=offset, items=items)
+    return SearchPage(query=text, total=total, limit=limit, offset=offset, items=items)
+
+
+def _total(con: duckdb.DuckDBPyConnection, pattern: str, text: str) -> int:
+    """How many organisations match, for a page past the last one."""
+    row = con.execute(
+        "SELECT count(*) FROM (SELECT subject_code FROM subject_names "
+        "WHERE subject_kind = 'organization' AND name ILIKE ? ESCAPE '\\' "
+        "UNION SELECT subject_code FROM subjects WHERE subject_kind = 'organization' "
+        "AND starts_with(subject_code, upper(?)))",
+        [pattern, text],
+    ).fetchone()
+    return int(row[0]) if row else 0
