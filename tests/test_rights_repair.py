@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from credence.rights.disclosure import grant
 from credence.rules.duration import REPAIR_AFTER
 from tests.conftest import CITY_DAY, ScoredCity
 from tests.test_service_support import Served, copy_city, serve
@@ -146,6 +147,8 @@ def test_subject_access_exports_the_whole_file_and_is_audited(served: Served) ->
     )
     me = served.key("subject", person)
     bank = {**served.key("relying_party", label="Bank"), "X-Purpose": "credit_assessment"}
+    with served.client.app.state.service.db.write() as con:  # type: ignore[attr-defined]
+        grant(con, person, "credit_assessment")  # given before (not part of this file's story)
     served.client.get(f"/relying/subjects/{person}", headers=bank)
     export = served.client.get("/me/export", headers=me)
     assert export.status_code == 200

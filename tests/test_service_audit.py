@@ -13,6 +13,7 @@ import typer
 from typer.testing import CliRunner
 
 from credence.cli.service_cmd import register
+from credence.rights.disclosure import grant
 from credence.store.audit import GENESIS, chain_hash
 from tests.conftest import ScoredCity
 from tests.test_service_support import copy_city, serve
@@ -37,6 +38,8 @@ def logged(scored_city: ScoredCity, tmp_path_factory: pytest.TempPathFactory) ->
         )
         me = served.key("subject", person)
         bank = {**served.key("relying_party", label="Bank"), "X-Purpose": "lease_assessment"}
+        with served.client.app.state.service.db.write() as con:  # type: ignore[attr-defined]
+            grant(con, person, "lease_assessment")  # given before this log begins
         for _ in range(2):
             assert served.client.get("/me", headers=me).status_code == 200
             assert served.client.get(f"/relying/subjects/{person}", headers=bank).status_code == 200

@@ -128,6 +128,10 @@ def test_a_relying_party_states_a_purpose_and_needs_consent(served: Served) -> N
     assert missing.status_code == 422 and "X-Purpose" in missing.json()["message"]
     unknown = served.client.get(path, headers={**bank, "X-Purpose": "marketing"})
     assert unknown.status_code == 422 and "credit_assessment" in unknown.json()["message"]
+    scored_only = served.client.get(path, headers={**bank, "X-Purpose": "credit_assessment"})
+    assert scored_only.status_code == 403  # consent to be scored is not consent to disclosure
+    me = served.key("subject", consenting)
+    assert served.client.put("/me/disclosures/credit_assessment", headers=me).status_code == 200
     ok = served.client.get(path, headers={**bank, "X-Purpose": "credit_assessment"})
     assert ok.status_code == 200
     assert ok.json()["subject_code"] == mask(consenting) and consenting not in ok.text

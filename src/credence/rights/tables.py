@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
+from credence.rights.disclosure import DISCLOSURE_DDL
+
 RIGHTS_DDL = (
     """CREATE TABLE IF NOT EXISTS appeals (
         appeal_id VARCHAR PRIMARY KEY, kind VARCHAR, subject_kind VARCHAR, subject_code VARCHAR,
@@ -27,6 +29,6 @@ RIGHTS_DDL = (
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the rights tables that are missing (idempotent)."""
-    for statement in RIGHTS_DDL:
+    for statement in RIGHTS_DDL + DISCLOSURE_DDL:
         con.execute(statement)
 

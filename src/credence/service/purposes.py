@@ -27,6 +27,20 @@ DEFAULT_PURPOSES: Final = (
     "lease_assessment",
     "regulatory_inspection",
 )
+# What a relying party may see of a subject for each purpose, and nothing more (PIPL's purpose
+# limitation and minimum necessity; FCRA's permissible purpose): "measures" (the measures in
+# force and their answers), "grade", "score", "lines" (every scored line with its record and
+# legal basis), "listings" (the red and black listings). Consents, names of persons and the raw
+# records are never disclosed.
+DISCLOSES: Final[dict[str, tuple[str, ...]]] = {
+    "credit_assessment": ("grade", "score", "lines", "listings", "measures"),
+    "supplier_assessment": ("grade", "score", "listings", "measures"),
+    "lease_assessment": ("grade", "listings"),
+    "tender_eligibility": ("measures",),
+    "regulatory_inspection": ("grade", "listings", "measures"),
+    "licence_review": ("grade", "measures"),
+}
+PARTS: Final = ("grade", "score", "lines", "listings", "measures")
 # The measure effects that answer a purpose; a purpose not named here is answered by all.
 PURPOSE_EFFECTS: Final[dict[str, tuple[str, ...]]] = {
     "tender_eligibility": ("may_bid_public_tenders",),

@@ -5,7 +5,7 @@ What endpoints take is in ``requests.py``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -188,6 +188,35 @@ class ExplanationOut(BaseModel):
     listings: list[FileListingOut]
     measures: list[AppliedMeasureOut]
     consents: dict[str, bool]
+
+
+class DisclosureOut(BaseModel):
+    """What a relying party is shown of a subject for its stated purpose, and nothing more:
+    ``disclosed`` names the parts the purpose allows; the others are absent (null)."""
+
+    subject_kind: str
+    subject_code: str
+    name: str | None  # an organisation's public name; never a person's
+    purpose: str
+    as_of: date
+    disclosed: list[str]
+    grade: str | None = None
+    score: int | None = None
+    lines: list[LineOut] | None = None
+    listings: list[FileListingOut] | None = None
+    measures: list[AppliedMeasureOut] | None = None
+
+
+class DisclosureConsentOut(BaseModel):
+    """One purpose a person has agreed, or no longer agrees, to have their file disclosed for."""
+
+    purpose: str
+    description: str
+    discloses: list[str]
+    granted_at: datetime | None
+    withdrawn_at: datetime | None
+    from_record: bool
+    in_force: bool
 
 
 class WhoLooked(BaseModel):

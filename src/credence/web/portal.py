@@ -42,7 +42,9 @@ def who_looked_view(service: Service, caller: Caller) -> list[WhoLooked]:
 def portal(request: Request, service: ServiceDep, caller: SubjectPageCaller) -> HTMLResponse:
     """My score, grade, lists, measures and every line with its legal basis and expiry."""
     view = file_view(service, caller)
-    return page(request, "portal.html.j2", {"file": view, "json_url": "/portal.json"}, private=True)
+    shared = api.disclosures_of(service, caller)  # part of the file read just logged
+    context = {"file": view, "disclosures": shared, "json_url": "/portal.json"}
+    return page(request, "portal.html.j2", context, private=True)
 
 
 @router.get("/portal/who-looked", response_class=HTMLResponse)

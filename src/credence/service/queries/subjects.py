@@ -11,11 +11,10 @@ from typing import Any
 
 import duckdb
 
-from credence.errors import AccessDeniedError, InvalidInputError
+from credence.errors import InvalidInputError
 from credence.identifiers import shown_code
 from credence.rights.basis import Basis
-from credence.rights.consent import consent_for_purpose
-from credence.runs.subject_file import subject_file, subject_records
+from credence.runs.subject_file import subject_file
 from credence.service.schemas import ExplanationOut, WhoLooked
 from credence.store import audit
 
@@ -37,15 +36,6 @@ def explanation(
     data: dict[str, Any] = found.to_dict()
     data["subject_code"] = shown_code(data["subject_kind"], data["subject_code"], reveal)
     return ExplanationOut.model_validate(data)
-
-
-def require_consent(con: duckdb.DuckDBPyConnection, code: str, purpose: str, day: date) -> None:
-    """A person's file is read by a relying party only with their consent on record."""
-    if not consent_for_purpose(subject_records(con, code), purpose, day):
-        raise AccessDeniedError(
-            f"no consent on record from this person for {purpose} (a consent.granted with scope "
-            f"scoring or {purpose}): their file cannot be read for it"
-        )
 
 
 def who_looked(

@@ -13,15 +13,19 @@ from credence.actions.appeals import file_appeal
 from credence.actions.links import contest_link
 from credence.actions.repairs import apply_for_repair
 from credence.actions.scope import Actor
+from credence.errors import InvalidInputError
 from credence.rights.access import subject_access_export
 from credence.rights.appeals import list_appeals
+from credence.rights.disclosure import disclosures, grant, withdraw
 from credence.rights.models import Appeal, Repair
 from credence.rights.path_forward import PathForward, path_forward
 from credence.rights.repair import list_repairs
+from credence.runs.subject_file import subject_records
 from credence.service.deps import ROLE_PURPOSE, Caller, ServiceDep, SubjectCaller
 from credence.service.inputs import AppealIn, LinkContestIn, RepairIn
+from credence.service.purposes import DISCLOSES, KNOWN_PURPOSES
 from credence.service.queries.subjects import check_day, explanation, who_looked
-from credence.service.schemas import ExplanationOut, WhoLooked
+from credence.service.schemas import DisclosureConsentOut, ExplanationOut, WhoLooked
 from credence.store import audit
 
 router = APIRouter(prefix="/me", tags=["subject"])
@@ -132,3 +136,63 @@ def repair(service: ServiceDep, caller: SubjectCaller, body: RepairIn) -> Repair
     """Apply for credit repair of a remedied record, with the evidence."""
     _, code = caller.subject
     return apply_for_repair(service, subject_actor(caller), code, body.record_id, body.evidence)
+
+
+def disclosures_of(service: ServiceDep, caller: Caller) -> list[DisclosureConsentOut]:
+    """My consents to disclosure, purpose by purpose (the caller logs the read)."""
+    _, code = caller.subject
+    with service.db.read() as con:
+        records = subject_records(con, code)
+        found = disclosures(con, code, records, service.purposes, service.basis(con).as_of)
+    return [
+        DisclosureConsentOut(
+            description=KNOWN_PURPOSES[d.purpose][1],
+            discloses=list(DISCLOSES.get(d.purpose, ())),
+            **d.model_dump(),
+        )
+        for d in found
+    ]
+
+
+def _purpose_of(service: ServiceDep, purpose: str) -> str:
+    if purpose not in service.purposes:
+        raise InvalidInputError(
+            f"purpose: {purpose[:40]!r} is not a purpose of this service "
+            f"({', '.join(service.purposes)})"
+        )
+    return purpose
+
+
+@router.get("/disclosures", response_model=list[DisclosureConsentOut])
+def my_disclosures(service: ServiceDep, caller: SubjectCaller) -> list[DisclosureConsentOut]:
+    """For each purpose a relying party may state here: what it would see of my file, and
+    whether I agree to it (apart from my consent to be scored)."""
+    found = disclosures_of(service, caller)
+    _log(service, caller, "disclosures.read")
+    return found
+
+
+@router.put("/disclosures/{purpose}", response_model=list[DisclosureConsentOut])
+def grant_disclosure(
+    service: ServiceDep, caller: SubjectCaller, purpose: str
+) -> list[DisclosureConsentOut]:
+    """I agree that relying parties stating ``purpose`` may see what it discloses of my file."""
+    chosen = _purpose_of(service, purpose)
+    with service.db.write() as con:
+        grant(con, caller.subject[1], chosen)
+        service.record(con, caller.actor, caller.role, "disclosure.granted", chosen,
+                       caller.subject)  # fmt: skip
+    return disclosures_of(service, caller)
+
+
+@router.delete("/disclosures/{purpose}", response_model=list[DisclosureConsentOut])
+def withdraw_disclosure(
+    service: ServiceDep, caller: SubjectCaller, purpose: str
+) -> list[DisclosureConsentOut]:
+    """I withdraw my consent to disclosure for ``purpose``, from now."""
+    chosen = _purpose_of(service, purpose)
+    with service.db.write() as con:
+        withdraw(con, caller.subject[1], chosen)
+        service.record(con, caller.actor, caller.role, "disclosure.withdrawn", chosen,
+                       caller.subject)  # fmt: skip
+    return disclosures_of(service, caller)
