@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from credence.cli import (
     demo_cmd,
+    failures,
     governance_cmd,
     ingest_cmd,
     resolve_cmd,
@@ -43,4 +46,19 @@ for extension in (score_cmd, governance_cmd, rulebook_cmd):
 
 
 def main() -> None:
-    app()
+    """The command line; an unexpected fault is said in one line (exit 1), its traceback shown
+    only with ``CREDENCE_DEBUG=1``."""
+    try:
+        app()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as error:
+        if os.environ.get("CREDENCE_DEBUG"):
+            raise
+        first = str(error).splitlines()[0][:300] if str(error) else ""
+        line = failures.describe(error) or (
+            f"unexpected {type(error).__name__}: {first} (a fault in Credence: run again with "
+            "CREDENCE_DEBUG=1 for the traceback, and report it)"
+        )
+        typer.echo(f"error: {line}", err=True)
+        raise SystemExit(1) from error

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -19,6 +20,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from credence.actions.scope import OPERATIONS, OPERATOR, Actor, CatalogScope
+from credence.cli import failures
 from credence.errors import CredenceError, ProblemsError
 from credence.service.db import connect, ensure_service_tables
 from credence.store import Workspace, default_workspace
@@ -61,7 +63,9 @@ def print_json(data: Any) -> None:
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Translate CredenceError into a readable panel and exit code 2; nothing else is caught."""
+    """Translate CredenceError into a readable panel, and a failure of the machine (a full disk,
+    an unwritable path, a lock) into one line, with exit code 2; nothing else is caught here
+    (``app.main`` says anything else in one line too)."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -73,6 +77,12 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(2) from error
         except CredenceError as error:
             err_console.print(Panel(str(error), title="error", border_style="red"))
+            raise typer.Exit(2) from error
+        except (OSError, duckdb.Error) as error:
+            line = failures.describe(error)
+            if line is None or os.environ.get("CREDENCE_DEBUG"):
+                raise
+            typer.echo(f"error: {line}", err=True)
             raise typer.Exit(2) from error
 
     return wrapper

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import duckdb
 
-from credence.errors import WorkspaceError
 from credence.ingest.codes import ensure_check_functions
 from credence.inspection.store import ensure_tables as ensure_inspection_tables
 from credence.rights.tables import ensure_tables as ensure_rights_tables
@@ -30,14 +29,8 @@ IDLE_CURSORS = 16
 
 
 def connect(ws: Workspace) -> duckdb.DuckDBPyConnection:
-    """The workspace's catalog, or a WorkspaceError saying who holds it."""
-    try:
-        return ws.connect()
-    except duckdb.IOException as error:
-        raise WorkspaceError(
-            f"{ws.root} is in use by another process (a running `credence serve`?): DuckDB lets "
-            "one process hold a workspace, so stop it or go through its API"
-        ) from error
+    """The workspace's catalog; a WorkspaceError names the process that holds it."""
+    return ws.connect()
 
 
 def ensure_service_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -8,12 +8,15 @@ transaction); the view reads both.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import psutil
 
 from credence.errors import WorkspaceError
 from credence.sql import lit
@@ -36,6 +39,29 @@ __all__ = ["INLINE_PATH", "Workspace", "default_workspace", "parquet_scan"]
 def default_workspace() -> Path:
     """``$CREDENCE_WORKSPACE`` or ``./workspace``."""
     return Path(os.environ.get(ENV_VAR, "workspace"))
+
+
+_HOLDER = re.compile(r"\(PID (\d+)\)(?: by user (\S+?))?\.?(?:\s|$)")
+
+
+def held_by(root: Path, message: str) -> str:
+    """Who holds a workspace, from DuckDB's lock error: its process id, user and command."""
+    found = _HOLDER.search(message)
+    if found is None:
+        return (
+            f"{root} is in use by another process: DuckDB lets one process hold a workspace; "
+            "stop it, or go through the API of the `credence serve` that holds it"
+        )
+    pid, user = int(found.group(1)), found.group(2)
+    command = ""
+    with contextlib.suppress(psutil.Error, OSError):  # gone, or not ours to look at
+        command = " ".join(psutil.Process(pid).cmdline())[:120]
+    who = f"process {pid}" + (f" of user {user}" if user else "")
+    what = f" ({command})" if command else ""
+    return (
+        f"{root} is in use by {who}{what}: DuckDB lets one process hold a workspace; stop it, "
+        "or go through the API of the `credence serve` that holds it"
+    )
 
 
 class Workspace:
@@ -88,7 +114,12 @@ class Workspace:
         self, read_only: bool = False, memory_limit: str = "6GB"
     ) -> duckdb.DuckDBPyConnection:
         """A connection to the catalog with the ``records`` view over committed batches."""
-        con = duckdb.connect(str(self.catalog_path), read_only=read_only)
+        try:
+            con = duckdb.connect(str(self.catalog_path), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            raise WorkspaceError(held_by(self.root, str(error))) from error
         self.temp_dir.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute(f"SET temp_directory = '{self.temp_dir.as_posix()}'")
