@@ -6,11 +6,12 @@ problem, structural or safeguard, and raises one MappingError that names the fil
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from credence.errors import MappingError, Problem
 from credence.model import CONSENT_PREFIX, is_forbidden_category
@@ -113,6 +114,18 @@ class SourceMapping(_Strict):
         default_factory=dict
     )
     kinds: list[Annotated[str, Field(pattern=KIND_PATTERN)]] = Field(min_length=1)
+    # How the file's bytes are read (CSV, JSON Lines): UTF-8 unless given, e.g. gbk, gb18030.
+    encoding: str | None = Field(default=None, min_length=2, max_length=32)
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return codecs.lookup(value).name
+        except LookupError as error:
+            raise ValueError(f"unknown encoding '{value}'") from error
 
     def columns(self) -> list[str]:
         """Every column of the input file this mapping reads, each once, in mapping order."""

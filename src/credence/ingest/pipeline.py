@@ -11,6 +11,7 @@ nothing visible; the next run removes the orphan folder and writes the batch aga
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -34,9 +35,9 @@ from credence.ingest.codes import (
 from credence.ingest.mapping import SourceMapping
 from credence.ingest.plain_rows import plain_rows
 from credence.ingest.plan import CATS, CHUNK, CODES, SRC, ChunkPlan
-from credence.ingest.readers import SourceFile, fingerprint, open_source
+from credence.ingest.readers import SourceFile, Unreadable, fingerprint, open_source
 from credence.ingest.registry import register_source
-from credence.ingest.staging import INLINE_MAX_ROWS, INLINE_NEW, Staging
+from credence.ingest.staging import INLINE_MAX_ROWS, INLINE_NEW, STAGED_SCHEMA, Staging
 from credence.sql import transaction
 from credence.store import Workspace
 from credence.store.subjects import refresh_subject_index
@@ -104,7 +105,7 @@ def ingest_file(
     started = time.perf_counter()
     path = Path(path)
     digest = fingerprint(path)
-    source_file = open_source(path, digest.lines)
+    source_file = open_source(path, digest.lines, mapping.encoding)
     check_columns(source_file, mapping)
     batch_id = batch_id_for(mapping.source, digest.sha256)
     report = IngestReport(mapping.source, str(path), batch_id)
@@ -194,8 +195,14 @@ def stage_file(
     staged_sql = plan.staged_sql(report.batch_id, ingested_at)
     small = source.total_rows is not None and source.total_rows <= INLINE_MAX_ROWS
     codebook = None if small else CodeBook(con)  # a few rows are checked in one statement
+
+    def set_aside() -> None:
+        lines = source.take_unreadable()
+        report.rows_in += staging.add_rows(con, unreadable_rows(plan, lines, report.batch_id))
+
     try:
         for chunk in source.chunks():
+            set_aside()
             if small and staging.in_memory:  # plain rows need no statement at all
                 rows = plain_rows(plan, chunk, report.batch_id, ingested_at)
                 if rows is not None:
@@ -206,11 +213,35 @@ def stage_file(
             )
             if progress is not None:
                 progress(report.rows_in, source.total_rows)
+        set_aside()
     finally:
         if codebook is not None:
             codebook.close()
     if progress is not None:
         progress(report.rows_in, report.rows_in)
+
+
+def unreadable_rows(
+    plan: ChunkPlan, lines: list[Unreadable], batch_id: str
+) -> list[dict[str, Any]]:
+    """Staged rows (all bad) for the lines the reader could not read as rows."""
+    m = plan.mapping
+    empty = dict.fromkeys(STAGED_SCHEMA.names)
+    return [
+        {
+            **empty,
+            "source": m.source,
+            "level": m.level,
+            "stream": m.stream,
+            "batch_id": batch_id,
+            "row_number": line.row,
+            "reason": line.reason,
+            "field": "row",
+            "detail": line.detail,
+            "raw": json.dumps(line.raw, ensure_ascii=False),  # the line, as a JSON string
+        }
+        for line in lines
+    ]
 
 
 def _stage_chunk(

@@ -22,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from credence.bounds import EARLIEST_DAY, VALUE_CHARS
 from credence.ingest.codes import check_code
 from credence.ingest.plan import ChunkPlan
 from credence.ingest.readers import LINE, ROW
@@ -120,8 +121,8 @@ def _cleaned(value: Any) -> str | None:
     else:  # an object or an array
         raise _NotPlain
     text = text.strip(_BLANKS)
-    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in text):
-        raise _NotPlain
+    if len(text) > VALUE_CHARS or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in text):
+        raise _NotPlain  # too_long, control_character
     return text or None
 
 
@@ -158,8 +159,8 @@ def _staged(
         subject_code = checked["code"]
     kind = _kind(plan, kind_raw)
     occurred_at = _day(plan, date_raw)
-    if kind is None or occurred_at > plan.today:
-        raise _NotPlain  # unknown_kind, future_date
+    if kind is None or occurred_at > plan.today or occurred_at < EARLIEST_DAY:
+        raise _NotPlain  # unknown_kind, future_date, implausible_date
     amount = _amount(col(f.amount))
     category = m.category
     if f.category is not None:

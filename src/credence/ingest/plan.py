@@ -13,6 +13,7 @@ from datetime import date, datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from credence.bounds import CONTROL_PATTERN, VALUE_CHARS
 from credence.errors import IngestError
 from credence.ingest.checks import row_checks
 from credence.ingest.mapping import SourceMapping
@@ -176,6 +177,8 @@ class ChunkPlan:
         ok = "__ok" if self.format == "jsonl" else "TRUE"
         originals = ", ".join(f"{ident(n)} AS {a}" for n, a in self.originals.items())
         return f"""SELECT {ident(ROW)} AS __row, {ok} AS __ok, {originals},
+            {self._first_column(f"length({{}}) > {VALUE_CHARS}")} AS long_column,
+            {self._first_column(f"regexp_matches({{}}, {lit(CONTROL_PATTERN)})")} AS control_column,
             {self.subject_kind_expr()} AS subject_kind, {self.col(m.subject_kind.column)} AS sk_raw,
             {self.col(f.subject_code)} AS code_raw, {self.col(m.hints.get("name"))} AS name_hint,
             {key_missing} AS key_missing, concat_ws(chr(31), {", ".join(keys) or "''"}) AS rkey,
@@ -187,6 +190,14 @@ class ChunkPlan:
             {hints} AS hints, {attributes} AS attributes
         FROM {self.relation}"""
 
+    def _first_column(self, test: str) -> str:
+        """The name of the first mapped column whose value passes ``test`` (a SQL template
+        with ``{}`` for the value), or NULL."""
+        whens = " ".join(
+            f"WHEN {test.format(alias)} THEN {lit(name)}" for name, alias in self.alias.items()
+        )
+        return f"CASE {whens} END" if whens else _NULL
+
     # -- layer 3: the checks, first failure wins --------------------------------------------
     def checked_sql(self) -> str:
         """Canonical values plus ``reason``, ``field`` and ``detail`` (NULL for a good row).
@@ -195,6 +206,7 @@ class ChunkPlan:
         checks = row_checks(self.mapping, self.today)
         first = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks, 1))
         details = " ".join(f"WHEN {i} THEN {c.detail}" for i, c in enumerate(checks, 1))
+        fields = " ".join(f"WHEN {i} THEN {c.field_expr}" for i, c in enumerate(checks, 1))
         if self.mapping.fields.subject_code is not None:
             joins = f" LEFT JOIN {CODES} k ON k.raw = t.code_raw AND k.kind = t.subject_kind"
         else:
@@ -203,7 +215,7 @@ class ChunkPlan:
         if self.mapping.fields.category is not None:
             joins += f" LEFT JOIN {CATS} g ON g.category = t.category"
         return f"""SELECT *, {sql_list(c.reason for c in checks)}[failed] AS reason,
-            {sql_list(c.field for c in checks)}[failed] AS field,
+            CASE failed {fields} END AS field,
             CASE failed {details} END AS detail
         FROM (SELECT t.*, k.code AS subject_code, k.shown AS code_shown, CASE {first} END AS failed
             FROM ({self.typed_sql()}) t{joins}) t"""

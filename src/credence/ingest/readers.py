@@ -2,7 +2,11 @@
 
 Table formats (CSV, Parquet) yield their own columns plus ``ROW``; JSON Lines yields ``ROW`` and
 ``LINE`` (the raw text), because a line that is not a JSON object must still reach quarantine.
-Row numbers are 1-based data rows (CSV: after the header; JSON Lines: the line number).
+Row numbers are 1-based data rows (CSV: records after the header, a quoted value may span
+lines, blank lines are not rows; JSON Lines: the line number). A line that cannot be read as a
+row at all (bytes not in the declared encoding; for CSV also a broken quote or the wrong number
+of fields) is set aside as an ``Unreadable`` that the ingest quarantines (``take_unreadable``);
+the rest of the file still loads.
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from credence.errors import IngestError
+from credence.ingest.csv_lines import RAW_CHARS, CsvLines, Unreadable, encoding_name, read_header
+
+__all__ = ["SourceFile", "Unreadable", "detect_format", "fingerprint", "open_source"]
 
 PREFIX = "__credence_"  # columns the ingest adds to a chunk; input columns may not use it
 ROW = f"{PREFIX}row"
@@ -31,7 +37,6 @@ FORMATS: dict[str, Format] = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-CSV_BLOCK_BYTES = 8 << 20
 JSONL_BLOCK_BYTES = 8 << 20
 PARQUET_BATCH_ROWS = 131_072
 _HASH_BLOCK = 4 << 20
@@ -90,6 +95,17 @@ class SourceFile:
     columns: list[str] | None = None  # None for JSON Lines: keys vary per row
     types: dict[str, pa.DataType] = field(default_factory=dict)
     total_rows: int | None = None
+    encoding: str = "utf-8"
+    csv_lines: CsvLines | None = None
+    unreadable: list[Unreadable] = field(default_factory=list)
+
+    def take_unreadable(self) -> list[Unreadable]:
+        """The lines set aside since the last call (they go to quarantine with the chunk)."""
+        found = self.unreadable + (self.csv_lines.unreadable if self.csv_lines else [])
+        self.unreadable = []
+        if self.csv_lines is not None:
+            self.csv_lines.unreadable = []
+        return sorted(found, key=lambda u: u.line)
 
     def chunks(self) -> Iterator[pa.Table]:
         """Numbered chunks; an unreadable stretch raises IngestError naming the file."""
@@ -104,19 +120,11 @@ class SourceFile:
             raise IngestError(f"cannot read {self.path}: {error}") from error
 
     def _csv_chunks(self) -> Iterator[pa.Table]:
-        columns = self.columns or []
-        convert = pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in columns},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        )
-        read = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
-        start = 1
-        with pacsv.open_csv(self.path, read_options=read, convert_options=convert) as reader:
-            for batch in reader:
-                table = pa.Table.from_batches([batch])
-                yield table.append_column(ROW, _numbers(start, batch.num_rows))
-                start += batch.num_rows
+        assert self.csv_lines is not None, "a CSV source is opened with its lines"
+        for table, rows in self.csv_lines.blocks():
+            if len(rows) != table.num_rows:
+                raise IngestError(f"cannot read {self.path}: rows and their numbers differ")
+            yield table.append_column(ROW, pa.array(rows, type=pa.int64()))
 
     def _parquet_chunks(self) -> Iterator[pa.Table]:
         start = 1
@@ -133,8 +141,9 @@ class SourceFile:
             first = True
             while True:
                 block = handle.read(JSONL_BLOCK_BYTES)
-                if first:
-                    block, first = block.removeprefix(_BOM), False
+                if first and self.encoding == "utf-8":
+                    block = block.removeprefix(_BOM)
+                first = False
                 if not block:
                     break
                 data = rest + block
@@ -149,19 +158,39 @@ class SourceFile:
             yield self._lines_table([rest], number)
 
     def _lines_table(self, lines: list[bytes], number: int) -> pa.Table:
-        try:
-            text = pa.array(lines, type=pa.binary()).cast(pa.string())
-        except pa.ArrowInvalid as error:
-            last = number + len(lines) - 1
-            raise IngestError(
-                f"cannot read {self.path}: lines {number}-{last} are not valid UTF-8"
-            ) from error
-        return pa.table({ROW: _numbers(number, len(lines)), LINE: text})
+        if self.encoding == "utf-8":
+            try:
+                text = pa.array(lines, type=pa.binary()).cast(pa.string())
+                return pa.table({ROW: _numbers(number, len(lines)), LINE: text})
+            except pa.ArrowInvalid:
+                pass  # some line is not UTF-8: found below, one by one
+        numbers: list[int] = []
+        texts: list[str] = []
+        for at, raw in enumerate(lines, number):
+            try:
+                texts.append(raw.decode(self.encoding))
+                numbers.append(at)
+            except UnicodeDecodeError as error:
+                bad = raw[error.start : error.end].hex(" ")
+                shown = raw.decode(self.encoding, errors="backslashreplace")[:RAW_CHARS]
+                detail = f"line {at}: bytes {bad} at byte {error.start + 1} are not valid"
+                self.unreadable.append(
+                    Unreadable(at, at, "bad_encoding", f"{detail} {self.encoding}", shown)
+                )
+        return pa.table(
+            {ROW: pa.array(numbers, type=pa.int64()), LINE: pa.array(texts, type=pa.string())}
+        )
 
 
-def open_source(path: Path, lines_hint: int | None = None) -> SourceFile:
-    """Open ``path`` by its extension and read what is known before streaming: columns, total."""
+def open_source(
+    path: Path, lines_hint: int | None = None, encoding: str | None = None
+) -> SourceFile:
+    """Open ``path`` by its extension and read what is known before streaming: columns, total.
+
+    ``encoding`` (a source mapping's, UTF-8 when not given) is how CSV and JSON Lines bytes are
+    read; Parquet carries its own."""
     path = Path(path)
+    codec = encoding_name(encoding)
     if not path.is_file():
         raise IngestError(f"cannot read {path}: no such file")
     fmt = detect_format(path)
@@ -174,12 +203,14 @@ def open_source(path: Path, lines_hint: int | None = None) -> SourceFile:
             source = SourceFile(path, fmt, columns, dict(zip(columns, schema.types, strict=True)))
             source.total_rows = total
         elif fmt == "csv":
-            with pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)) as r:
-                columns = list(r.schema.names)
+            header = read_header(path, codec)
+            columns = header.columns
             source = SourceFile(path, fmt, columns, {name: pa.string() for name in columns})
             source.total_rows = max(lines_hint - 1, 0) if lines_hint is not None else None
+            source.encoding = codec
+            source.csv_lines = CsvLines(path, columns, header.data_offset, codec)
         else:
-            source = SourceFile(path, fmt, None, {}, lines_hint)
+            source = SourceFile(path, fmt, None, {}, lines_hint, codec)
     except (pa.ArrowException, OSError) as error:
         raise IngestError(f"cannot read {path} as {fmt}: {error}") from error
     _check_header(source)

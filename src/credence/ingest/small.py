@@ -82,7 +82,7 @@ def ingest_small(
         raise IngestError(
             f"{path} has {digest.lines} lines; a small intake takes at most {INLINE_MAX_ROWS}"
         )
-    source_file = open_source(path, digest.lines)
+    source_file = open_source(path, digest.lines, mapping.encoding)
     check_columns(source_file, mapping)
     batch_id = batch_id_for(mapping.source, digest.sha256)
     report = IngestReport(mapping.source, str(path), batch_id)

@@ -96,6 +96,17 @@ class Staging:
         self.files.append(path)
         return int(rows[0][0]) if rows else 0
 
+    def add_rows(self, con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> int:
+        """Stage rows made outside SQL (lines the reader set aside), in memory or on disk."""
+        if not rows:
+            return 0
+        if self.in_memory:
+            return self.extend(con, rows)
+        path = self.rows_dir / f"rows-{len(self.files):06d}.parquet"
+        pq.write_table(pa.Table.from_pylist(rows, schema=STAGED_SCHEMA), path)
+        self.files.append(path)
+        return len(rows)
+
     def extend(self, con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> int:
         """Stage rows checked already (in memory only): the staged columns, by name."""
         self.rows.extend(rows)

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from credence.bounds import VALUE_CHARS, has_control_character
 from credence.errors import InvalidInputError
 
 
@@ -19,7 +20,7 @@ def _plain_text(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError as error:
         raise ValueError("text must be valid UTF-8") from error
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+    if has_control_character(value):
         raise ValueError("text must not contain control characters")
     return value
 
@@ -36,7 +37,7 @@ Text = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_plai
 ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
 RowKey = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_plain_text)]
 RowValue = (
-    Annotated[str, Field(max_length=1000), AfterValidator(_plain_text)]
+    Annotated[str, Field(max_length=VALUE_CHARS), AfterValidator(_plain_text)]
     | Annotated[int, Field(ge=-(10**15), le=10**15)]
     | Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
     | bool
