@@ -10,9 +10,16 @@ import pytest
 
 from tests.conftest import ScoredCity
 from tests.test_service_support import Served, copy_city, negative_line
-from tests.test_web_support import secret_of, serve_web, sign_in, text_of
+from tests.test_web_support import (
+    login_token,
+    page_token,
+    secret_of,
+    serve_web,
+    sign_in,
+    text_of,
+)
 
-_TOKEN = re.compile(r'name="token" value="([0-9a-f]+)"')
+_TOKEN = re.compile(r'name="token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
@@ -48,32 +55,35 @@ def test_the_portal_needs_a_key_of_the_subject_role(served: Served) -> None:
         assert 'action="/login"' in answer.text and "subject role" in text_of(answer.text)
     assert served.client.get("/portal.json").status_code == 401
     assert served.client.get("/portal.json").json()["error"] == "unauthenticated"
-    refused = served.client.post("/login", data={"key": "crd_k0_forged"})
+    forged = {"key": "crd_k0_forged", "token": login_token(served)}
+    refused = served.client.post("/login", data=forged)
     assert refused.status_code == 401 and "unknown or revoked key" in text_of(refused.text)
-    assert "credence_key" not in refused.headers.get("set-cookie", "")
-    empty = served.client.post("/login", data={"key": "  "})
+    assert "credence_session" not in refused.headers.get("set-cookie", "")
+    empty = served.client.post("/login", data={"key": "  ", "token": login_token(served)})
     assert empty.status_code == 422 and "enter your key" in empty.text
     operator = secret_of(served, "operator")
     assert served.client.get("/portal", headers={"X-API-Key": operator}).status_code == 403
     bank = secret_of(served, "relying_party")
-    no_pages = served.client.post("/login", data={"key": bank}, follow_redirects=False)
+    data = {"key": bank, "token": login_token(served)}
+    no_pages = served.client.post("/login", data=data, follow_redirects=False)
     assert no_pages.status_code == 403 and "use it with the API" in text_of(no_pages.text)
-    assert "set-cookie" not in no_pages.headers
+    assert "credence_session" not in no_pages.headers.get("set-cookie", "")
 
 
 def test_signing_in_sets_an_httponly_cookie_and_out_clears_it(
     served: Served, person: tuple[str, str, str]
 ) -> None:
     served.client.cookies.clear()
-    answer = served.client.post("/login", data={"key": person[2]}, follow_redirects=False)
+    data = {"key": person[2], "token": login_token(served)}
+    answer = served.client.post("/login", data=data, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/portal"
-    cookie = answer.headers["set-cookie"]
-    assert cookie.startswith("credence_key=") and "HttpOnly" in cookie
+    cookie = next(c for c in answer.headers.get_list("set-cookie") if "credence_session=" in c)
+    assert "HttpOnly" in cookie and "Secure" in cookie and "Max-Age=28800" in cookie
     assert "SameSite=strict" in cookie and "Path=/" in cookie
+    assert person[2] not in cookie  # the key never goes into a cookie
     assert served.client.get("/portal").status_code == 200
-    out = served.client.post("/logout", follow_redirects=False)
-    assert out.status_code == 303 and 'credence_key=""' in out.headers["set-cookie"]
-    served.client.cookies.clear()
+    out = served.client.post("/logout", data={"token": page_token(served)}, follow_redirects=False)
+    assert out.status_code == 303 and 'credence_session=""' in out.headers["set-cookie"]
     assert served.client.get("/portal").status_code == 401
 
 

@@ -26,7 +26,8 @@ def serve_web(root: Path, clock: Clock | None = None, **kwargs: Any) -> Iterator
     day = clock or Clock()
     app = create_app(root, today=day, **kwargs)
     mount_web(app)
-    with TestClient(app) as client:
+    # over https, as a deployment is: the sign-in cookies are Secure on any host but loopback
+    with TestClient(app, base_url="https://testserver") as client:
         yield Served(root, client, day)
 
 
@@ -49,9 +50,28 @@ def assert_no_person(page: str, codes: list[str]) -> None:
         assert mask(code) not in page, mask(code)
 
 
+_FORM_TOKEN = re.compile(r'name="token" value="([^"]+)"')
+_LOGIN_TOKEN = re.compile(r'id="login-token" name="token" value="([^"]+)"')
+
+
+def login_token(served: Served) -> str:
+    """The CSRF token of a freshly fetched sign-in form (its cookie is kept by the client)."""
+    found = _LOGIN_TOKEN.search(served.client.get("/login").text)
+    assert found is not None, "the sign-in form carries a token"
+    return found.group(1)
+
+
+def page_token(served: Served, path: str = "/") -> str:
+    """The form token a signed-in page carries (the sign-out form's)."""
+    found = _FORM_TOKEN.search(served.client.get(path).text)
+    assert found is not None, f"{path} carries a form token"
+    return found.group(1)
+
+
 def sign_in(served: Served, secret: str) -> None:
-    """Sign the client in through the form; the cookie it gets is kept for the next requests."""
-    answer = served.client.post("/login", data={"key": secret}, follow_redirects=False)
+    """Sign the client in through the form; the session cookie is kept for the next requests."""
+    data = {"key": secret, "token": login_token(served)}
+    answer = served.client.post("/login", data=data, follow_redirects=False)
     assert answer.status_code == 303, answer.text
 
 

@@ -42,6 +42,17 @@ def serve(
         str, typer.Option(help="Purposes relying parties may state, comma-separated.")
     ] = ",".join(DEFAULT_PURPOSES),
     today: DayOption = None,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--secure-cookies",
+            help="Mark sign-in cookies Secure on a loopback address too (behind a TLS proxy on"
+            " this machine); on any other host they always are.",
+        ),
+    ] = False,
+    session_hours: Annotated[
+        float, typer.Option(help="How long a sign-in to the pages lasts.", min=0.05, max=720)
+    ] = 8.0,
 ) -> None:
     """Serve the workspace over HTTP: the API (schema at /openapi.json) and the web pages."""
     import uvicorn
@@ -50,7 +61,13 @@ def serve(
 
     ws = open_workspace(workspace)
     day = today.date() if today else None
-    app = create_app(ws.root, purposes=purposes.split(","), today=day)
+    app = create_app(
+        ws.root,
+        purposes=purposes.split(","),
+        today=day,
+        secure_cookies=secure_cookies,
+        session_hours=session_hours,
+    )
     console.print(f"Serving {ws.root} on http://{host}:{port} (pages at /, API at /openapi.json)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

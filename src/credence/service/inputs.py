@@ -7,9 +7,11 @@ refused here rather than overflowing deep inside.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictBool
 
 from credence.bounds import VALUE_CHARS, has_control_character
 from credence.errors import InvalidInputError
@@ -33,6 +35,19 @@ def plain_query(value: str, name: str) -> str:
         raise InvalidInputError(f"{name}: {error}") from error
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    """Only ``YYYY-MM-DD``: pydantic alone would read ``0`` as 1970-01-01 (a timestamp)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
 Text = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_plain_text)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_plain_text)]
 RowKey = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_plain_text)]
@@ -83,4 +98,4 @@ class PlanIn(BaseModel):
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
     inspectors: list[ShortText] | Annotated[int, Field(ge=1, le=1_000)] = 10
     base_rate: Annotated[float, Field(gt=0, le=1)] = 0.05
-    publish: bool = True
+    publish: StrictBool = True  # true or false: never "yes", 1 or "on"

@@ -122,6 +122,18 @@ def find_key(con: duckdb.DuckDBPyConnection, secret: str) -> ApiKey | None:
     return _key(rows[0]) if rows else None
 
 
+def find_key_by_id(con: duckdb.DuckDBPyConnection, key_id: str) -> ApiKey | None:
+    """The live key of this id, or None (unknown or revoked): what a sign-in session acts as."""
+    rows = dict_rows(
+        con.execute(
+            "SELECT key_id, role, subject_kind, subject_code, purposes, label FROM api_keys "
+            "WHERE key_id = ? AND revoked_at IS NULL",
+            [key_id],
+        )
+    )
+    return _key(rows[0]) if rows else None
+
+
 def list_keys(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     """Every key with its grant and dates (no secrets exist to list)."""
     ensure_tables(con)

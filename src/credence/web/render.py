@@ -19,7 +19,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from credence.errors import AuthenticationError, CredenceError
 from credence.service.errors import status_of
-from credence.web.auth import COOKIE
+from credence.web.auth import COOKIE, current_session, form_token, set_login_cookie
+from credence.web.sessions import new_token
 
 # No script, no third-party origin: pages work without JavaScript and load nothing from outside.
 SECURITY_HEADERS: Mapping[str, str] = {
@@ -104,14 +105,18 @@ def page(
     private: bool = False,
 ) -> HTMLResponse:
     """A rendered page with the security headers; ``private`` pages are never cached."""
+    signed_in = current_session(request) is not None
     html = (
         environment(request)
         .get_template(template)
         .render(
-            request_path=request.url.path, signed_in=bool(request.cookies.get(COOKIE)), **context
+            request_path=request.url.path,
+            signed_in=signed_in,
+            session_token=form_token(request) if signed_in else "",
+            **context,
         )
     )
-    headers = {**SECURITY_HEADERS, **(PRIVATE if private else {})}
+    headers = {**SECURITY_HEADERS, **(PRIVATE if private or signed_in else {})}
     return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
@@ -120,9 +125,12 @@ def error_page(request: Request, status_code: int, message: str) -> HTMLResponse
 
 
 def login_page(request: Request, message: str | None, status_code: int = 200) -> HTMLResponse:
-    """The sign-in form; a refused key also clears the cookie that carried it."""
-    response = page(request, "login.html.j2", {"message": message}, status_code, private=True)
-    if status_code == 401 and request.cookies.get(COOKIE):
+    """The sign-in form with a fresh CSRF token; a session that has ended also loses its cookie."""
+    token = new_token()
+    context = {"message": message, "login_token": token}
+    response = page(request, "login.html.j2", context, status_code, private=True)
+    set_login_cookie(request, response, token)
+    if request.cookies.get(COOKIE) and current_session(request) is None:
         response.delete_cookie(COOKIE, path="/")
     return response
 

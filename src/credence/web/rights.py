@@ -26,7 +26,7 @@ from credence.service.errors import status_of
 from credence.service.inputs import AppealIn, RepairIn
 from credence.service.routers import subjects as api
 from credence.service.routers.subjects import subject_actor
-from credence.web.auth import check_form_token, form_token, presented_secret
+from credence.web.auth import check_form_token, form_token
 from credence.web.portal import SubjectPageCaller
 from credence.web.render import PRIVATE, PageRoute, page
 
@@ -85,7 +85,7 @@ def _apply_for_repair(service: Service, caller: Caller, body: RepairIn) -> Repai
 def _form_page(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    token = form_token(presented_secret(request) or "")
+    token = form_token(request)
     return page(request, template, {**context, "token": token}, status_code, private=True)
 
 

@@ -1,5 +1,5 @@
-"""Signing in and out of the pages: a key in a form becomes the HttpOnly cookie of ``auth``, and
-the browser goes to the page of the key's role."""
+"""Signing in and out of the pages: a key in a form opens a server-side session (``auth``), and
+the browser goes to the page of the key's role. Both forms carry a CSRF token."""
 
 from __future__ import annotations
 
@@ -10,11 +10,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from credence.errors import AccessDeniedError
 from credence.service.deps import ServiceDep
-from credence.web.auth import HOME_OF_ROLE, MAX_SECRET, key_for, sign_in, sign_out
+from credence.web.auth import (
+    HOME_OF_ROLE,
+    MAX_SECRET,
+    check_form_token,
+    check_login_token,
+    current_session,
+    key_for,
+    sign_in,
+    sign_out,
+)
 from credence.web.render import PageRoute, login_page
+from credence.web.sessions import MAX_TOKEN, SESSION_HOURS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 twins = APIRouter(include_in_schema=False)  # nothing to read here: no twin
+Token = Annotated[str, Form(max_length=MAX_TOKEN)]
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -27,8 +38,10 @@ def login(
     request: Request,
     service: ServiceDep,
     key: Annotated[str, Form(max_length=MAX_SECRET)] = "",
+    token: Token = "",
 ) -> HTMLResponse | RedirectResponse:
-    """Check the key, keep it in the cookie, and go to the page of its role."""
+    """Check the form's token and the key, open a session, and go to the page of its role."""
+    check_login_token(request, token)
     secret = key.strip()
     if not secret:
         return login_page(request, "enter your key", 422)
@@ -40,12 +53,16 @@ def login(
             "(its schema is at /openapi.json)"
         )
     response = RedirectResponse(home, status_code=303)
-    sign_in(request, response, secret)
+    hours = float(getattr(request.app.state, "session_hours", SESSION_HOURS))
+    sign_in(request, response, found, hours)
     return response
 
 
 @router.post("/logout", response_model=None)
-def logout() -> RedirectResponse:
+def logout(request: Request, token: Token = "") -> RedirectResponse:
+    """End the session (the form must carry its token) and clear the cookie."""
+    if current_session(request) is not None:
+        check_form_token(request, token)
     response = RedirectResponse("/", status_code=303)
-    sign_out(response)
+    sign_out(request, response)
     return response

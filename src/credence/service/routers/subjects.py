@@ -4,7 +4,6 @@ and the rights: appeals, link disputes, credit repair. Every read and change is 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -22,7 +21,7 @@ from credence.rights.path_forward import PathForward, path_forward
 from credence.rights.repair import list_repairs
 from credence.runs.subject_file import subject_records
 from credence.service.deps import ROLE_PURPOSE, Caller, ServiceDep, SubjectCaller
-from credence.service.inputs import AppealIn, LinkContestIn, RepairIn
+from credence.service.inputs import AppealIn, IsoDay, LinkContestIn, RepairIn
 from credence.service.purposes import DISCLOSES, KNOWN_PURPOSES
 from credence.service.queries.subjects import check_day, explanation, who_looked
 from credence.service.schemas import DisclosureConsentOut, ExplanationOut, WhoLooked
@@ -46,7 +45,7 @@ def _log(
 
 @router.get("", response_model=ExplanationOut)
 def my_file(
-    service: ServiceDep, caller: SubjectCaller, as_of: Annotated[date | None, Query()] = None
+    service: ServiceDep, caller: SubjectCaller, as_of: Annotated[IsoDay | None, Query()] = None
 ) -> ExplanationOut:
     """My score, grade, lists, measures and every line, with my identity number in full."""
     _, code = caller.subject
