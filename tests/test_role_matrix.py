@@ -23,6 +23,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "/organisations/{code}/measures": ROLES,
     "/lists/{list_name}": ROLES,
     "/inspections/plans": ROLES,
+    "/audit/head": ROLES,
     "/me": ("subject",),
     "/me/who-looked": ("subject",),
     "/me/export": ("subject",),

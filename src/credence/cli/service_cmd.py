@@ -1,4 +1,5 @@
-"""``credence serve``, ``keys`` and ``audit``: the service from the command line.
+"""``credence serve`` and ``keys`` (and ``audit``, from ``audit_cmd``): the service from the
+command line.
 
 Every change made here is audited like one made through the API; ``rights_cmd`` adds
 ``inspect`` and ``appeals``, which take the same actions as the API.
@@ -6,11 +7,13 @@ Every change made here is audited like one made through the API; ``rights_cmd`` 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from credence.cli import rights_cmd
+from credence.cli.audit_cmd import KEY_ENV, audit_app
 from credence.cli.common import (
     DayOption,
     JsonOption,
@@ -30,7 +33,6 @@ from credence.sql import transaction
 from credence.store import audit
 
 keys_app = typer.Typer(help="API keys: create (shown once, stored hashed), list, revoke.")
-audit_app = typer.Typer(help="The hash-chained audit log: verify it, read it.")
 
 
 @handle_errors
@@ -53,6 +55,18 @@ def serve(
     session_hours: Annotated[
         float, typer.Option(help="How long a sign-in to the pages lasts.", min=0.05, max=720)
     ] = 8.0,
+    audit_key: Annotated[
+        Path | None,
+        typer.Option(
+            envvar=KEY_ENV,
+            help=f"Sign the audit head with this key (kept outside the workspace; or ${KEY_ENV}),"
+            " at start, every --checkpoint-minutes while the log moves, and at stop.",
+            show_default=False,
+        ),
+    ] = None,
+    checkpoint_minutes: Annotated[
+        float, typer.Option(help="How often a moved audit head is signed.", min=0.01, max=1440)
+    ] = 5.0,
 ) -> None:
     """Serve the workspace over HTTP: the API (schema at /openapi.json) and the web pages."""
     import uvicorn
@@ -67,6 +81,8 @@ def serve(
         today=day,
         secure_cookies=secure_cookies,
         session_hours=session_hours,
+        audit_key=audit_key,
+        checkpoint_minutes=checkpoint_minutes,
     )
     console.print(f"Serving {ws.root} on http://{host}:{port} (pages at /, API at /openapi.json)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -138,54 +154,6 @@ def keys_revoke(key_id: str, workspace: WorkspaceOption = None) -> None:  # type
             detail={"key_id": key.key_id, "role": key.role},
         )  # fmt: skip
     console.print(f"revoked {key_id} ({key.role})")
-
-
-@audit_app.command("verify")
-@handle_errors
-def audit_verify(
-    workspace: WorkspaceOption = None,  # type: ignore[assignment]
-    expect_head: Annotated[
-        str | None, typer.Option(help="The last hash as published elsewhere.")
-    ] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Recompute the hash chain; exit 1 naming every edited, reordered or removed entry."""
-    with catalog(open_workspace(workspace)) as con:
-        found = audit.verify(con, expect_head)
-    if as_json:
-        print_json(found.to_dict())
-    elif found.ok:
-        console.print(
-            f"[green]audit log intact[/]: {found.entries} entries, head {found.head_hash}"
-        )
-    else:
-        for seq, problem in found.problems:
-            console.print(f"[red]entry {seq}[/]: {problem}")
-    if not found.ok:
-        raise typer.Exit(1)
-
-
-@audit_app.command("log")
-@handle_errors
-def audit_log(
-    workspace: WorkspaceOption = None,  # type: ignore[assignment]
-    subject: Annotated[str | None, typer.Option(help="Only entries about this subject.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 50,
-    as_json: JsonOption = False,
-) -> None:
-    """The newest audit entries: who, role, purpose, action, whose file (people masked)."""
-    with catalog(open_workspace(workspace)) as con:
-        found = audit.entries(con, subject_code=subject, limit=limit)
-    rows = [
-        {**e.model_dump(), "subject_code": shown_code(e.subject_kind, e.subject_code)
-         if e.subject_code else None}
-        for e in found
-    ]  # fmt: skip
-    if as_json:
-        print_json(rows)
-        return
-    columns = ("seq", "logged_at", "actor", "role", "purpose", "action", "subject_code")
-    console.print(table("audit log", rows, columns))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ connections closed at shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -31,6 +32,7 @@ from credence.service.routers import (
     subjects,
 )
 from credence.store import Workspace
+from credence.store.audit_head import HeadSigner
 
 DESCRIPTION = """Credence over one workspace.
 
@@ -42,6 +44,15 @@ DESCRIPTION = """Credence over one workspace.
 
 Errors are `{"error", "message", "details"}` with a 4xx status that says what was wrong.
 """
+
+
+async def _sign_heads(service: Service, seconds: float) -> None:
+    """Sign the head now, then whenever it moved, every ``seconds``."""
+    if service.signer is None:
+        return
+    while True:
+        await asyncio.to_thread(service.checkpoint)
+        await asyncio.sleep(seconds)
 
 
 def _clock(today: date | Callable[[], date] | None) -> Callable[[], date]:
@@ -57,20 +68,29 @@ def create_app(
     *,
     purposes: list[str] | None = None,
     today: date | Callable[[], date] | None = None,
+    audit_key: Path | None = None,
+    checkpoint_minutes: float = 5.0,
 ) -> FastAPI:
     """The API over ``workspace`` (no pages); ``today`` fixes the service day (default: the
-    date)."""
+    date). With ``audit_key`` the audit head is signed at start, every ``checkpoint_minutes``
+    while the log moves, and at stop."""
     ws = Workspace.open(Path(workspace))
     chosen = check_purposes(purposes) if purposes is not None else DEFAULT_PURPOSES
-    service = Service(ws, chosen, _clock(today))
+    signer = HeadSigner.from_file(audit_key, ws) if audit_key is not None else None
+    service = Service(ws, chosen, _clock(today), signer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warming = app.state.warming = warm_reads(service)
+        signing = asyncio.create_task(_sign_heads(service, checkpoint_minutes * 60))
         yield
+        signing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await signing
         warming.cancel()
         with contextlib.suppress(Exception):  # a failed warm-up only costs the first post
             warming.result()
+        await asyncio.to_thread(service.checkpoint)  # what was logged since the last one
         service.close()
 
     app = FastAPI(

@@ -4,6 +4,7 @@ configured purposes, the clock, and the two things every change does (audit, res
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -18,16 +19,25 @@ from credence.runs.incremental import Subject
 from credence.runs.score import ScoreRun
 from credence.service.db import Database
 from credence.store import Workspace, audit
+from credence.store.audit_head import AuditTamperedError, HeadSigner, SignedHead
 
 T = TypeVar("T")
+LOG = logging.getLogger("credence.service")
 CACHE_SIZE = 50_000
 
 
 class Service:
     """One workspace served: shared by every request of an app."""
 
-    def __init__(self, ws: Workspace, purposes: tuple[str, ...], clock: Callable[[], date]) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        purposes: tuple[str, ...],
+        clock: Callable[[], date],
+        signer: HeadSigner | None = None,
+    ) -> None:
         self.ws = ws
+        self.signer = signer
         self.db = Database(ws)
         self.purposes = purposes
         self._clock = clock
@@ -144,6 +154,20 @@ class Service:
         """Append an audit entry on its own (a read of a person's data)."""
         with self.db.write() as con:
             self.record(con, actor, role, action, purpose, subject, detail)
+
+    def checkpoint(self) -> SignedHead | None:
+        """Sign the audit head if it moved since the last signed one (with a signing key).
+
+        A log that no longer holds is not signed over: the refusal is logged, and the last good
+        head stays published, so an auditor's verify shows where it broke."""
+        if self.signer is None:
+            return None
+        try:
+            with self.db.write() as con:
+                return self.signer.checkpoint(con)
+        except AuditTamperedError as error:
+            LOG.error("%s", error)
+            return None
 
     def close(self) -> None:
         self.db.close()

@@ -282,6 +282,10 @@ class Verification(BaseModel):
     entries: int
     head_hash: str
     problems: list[dict[str, Any]]
+    signed_heads: list[dict[str, Any]] = Field(
+        default_factory=list, description="The signed heads the log was checked against"
+    )
+    notes: list[str] = Field(default_factory=list)
 
 
 class RescoreOut(BaseModel):

@@ -4,8 +4,9 @@ Each entry stores ``hash = sha256(previous hash + canonical JSON of the entry)``
 entry chains from 64 zeros. ``verify`` walks the log in sequence order and names every entry
 that does not fit: its content changed (its own hash no longer matches), it does not follow its
 predecessor (reordered, or one removed before it), or numbers are missing. The head (count and
-last hash) is also kept in ``audit_head`` and can be published elsewhere, so removing the
-newest entries shows too. Callers append under one writer at a time (the service's write lock,
+last hash) is also kept in ``audit_head``; signed with a key outside the workspace
+(``credence.store.audit_head``) and kept elsewhere, it shows removing the newest entries and a
+rewrite rechained after it too. Callers append under one writer at a time (the service's write lock,
 or the CLI's single process).
 """
 
@@ -29,6 +30,10 @@ AUDIT_DDL = (
         subject_kind VARCHAR, subject_code VARCHAR, action VARCHAR, detail VARCHAR,
         prev_hash VARCHAR, hash VARCHAR)""",
     "CREATE TABLE IF NOT EXISTS audit_head (entries BIGINT, hash VARCHAR)",
+    # Signed heads (credence.store.audit_head): kept here, trusted only by their signature.
+    """CREATE TABLE IF NOT EXISTS audit_checkpoints (
+        entries BIGINT, hash VARCHAR, signed_at VARCHAR, key_id VARCHAR, public_key VARCHAR,
+        signature VARCHAR)""",
 )
 HASHED = (
     "logged_at",
@@ -198,10 +203,18 @@ class Verification:
 
 def verify(con: duckdb.DuckDBPyConnection, expect_head: str | None = None) -> Verification:
     """Recompute the chain; name each edited, reordered or missing entry."""
-    rows = dict_rows(con.execute("SELECT * FROM audit_log ORDER BY seq"))
+    return verify_after(con, 0, GENESIS, expect_head)
+
+
+def verify_after(
+    con: duckdb.DuckDBPyConnection, after: int, after_hash: str, expect_head: str | None = None
+) -> Verification:
+    """The chain from entry ``after`` (whose hash is ``after_hash``) on: the whole log from
+    0 and the genesis hash, or only what came since a signed head."""
+    rows = dict_rows(con.execute("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq", [after]))
     hashes = {str(r["hash"]) for r in rows}
     problems: list[tuple[int, str]] = []
-    prev, expected_seq = GENESIS, 1
+    prev, expected_seq = after_hash, after + 1
     for row in rows:
         seq = int(row["seq"])
         if seq != expected_seq:
@@ -218,4 +231,4 @@ def verify(con: duckdb.DuckDBPyConnection, expect_head: str | None = None) -> Ve
         problems.append((count, f"the recorded head ({count} entries) does not match the log"))
     if expect_head is not None and expect_head != prev:
         problems.append((expected_seq - 1, "the last hash is not the published head"))
-    return Verification(len(rows), prev, problems)
+    return Verification(after + len(rows), prev, problems)

@@ -53,10 +53,18 @@ def create_app(
     today: date | Callable[[], date] | None = None,
     secure_cookies: bool = False,
     session_hours: float = SESSION_HOURS,
+    audit_key: Path | None = None,
+    checkpoint_minutes: float = 5.0,
 ) -> FastAPI:
     """The whole site over ``workspace``: the API (``credence.service.create_app``, same
     arguments) with the public lookup, the subject portal and the operator dashboard
     (``mount_web``'s arguments)."""
-    app = create_api(workspace, purposes=purposes, today=today)
+    app = create_api(
+        workspace,
+        purposes=purposes,
+        today=today,
+        audit_key=audit_key,
+        checkpoint_minutes=checkpoint_minutes,
+    )
     mount_web(app, secure_cookies=secure_cookies, session_hours=session_hours)
     return app

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from credence.identifiers import shown_code
 from credence.service.deps import ROLE_PURPOSE, AuditorCaller, ServiceDep, subject_code
 from credence.service.schemas import Verification
-from credence.store import audit
+from credence.store import audit, audit_head
 
 router = APIRouter(prefix="/auditor", tags=["auditor"])
 AUDIT = ROLE_PURPOSE["auditor"]
@@ -49,8 +49,12 @@ def verify(
     caller: AuditorCaller,
     expect_head: Annotated[str | None, Query(max_length=64, pattern="^[0-9a-f]{64}$")] = None,
 ) -> Verification:
-    """Recompute the hash chain: names every edited, reordered or removed entry."""
+    """Recompute the hash chain and check the log holds the newest signed head: names every
+    edited, reordered, removed or rewritten entry."""
     with service.db.read() as con:
-        found = audit.verify(con, expect_head)
+        stored = audit_head.latest(con)
+        heads = [("the workspace", stored)] if stored is not None else []
+        trusted = service.signer.public if service.signer is not None else None
+        found = audit_head.verify(con, heads, trusted, expect_head)
     service.log(caller.actor, caller.role, "audit.verified", AUDIT, None, {"ok": found.ok})
     return Verification.model_validate(found.to_dict())

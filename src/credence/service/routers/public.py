@@ -21,12 +21,15 @@ from credence.service.queries.lists import list_csv, list_page
 from credence.service.queries.measures import measures_answer
 from credence.service.queries.organisations import organisation, search_organisations
 from credence.service.schemas import (
+    ErrorOut,
     ListPage,
     MeasuresAnswer,
     OrganisationOut,
     PurposeOut,
     SearchPage,
 )
+from credence.store import audit_head
+from credence.store.audit_head import SignedHead
 
 router = APIRouter(tags=["public"])
 
@@ -134,3 +137,15 @@ def published_plans(
     with service.db.read() as con:
         plans = list_plans(con, published_only=True, limit=limit, offset=offset)
     return [public_plan(p) for p in plans]
+
+
+@router.get(
+    "/audit/head",
+    response_model=SignedHead,
+    responses={404: {"model": ErrorOut, "description": "No head has been signed yet"}},
+)
+def audit_head_signed(service: ServiceDep) -> SignedHead:
+    """The newest signed head of the audit log, for auditors to keep and verify against
+    (``credence audit verify --url``); it names entries, never people."""
+    with service.db.read() as con:
+        return audit_head.require(audit_head.latest(con))
