@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,3 +32,20 @@ def scored_city(tmp_path_factory: pytest.TempPathFactory) -> ScoredCity:
     root = tmp_path_factory.mktemp("city") / "ws"
     run_demo(root, people=600, organizations=80, seed=11, as_of=CITY_DAY)
     return ScoredCity(root, Workspace.open(root), load_ruleset(default_ruleset_path()), CITY_DAY)
+
+
+@pytest.fixture(scope="session")
+def spark_master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Spark standalone cluster (two one-core workers on 127.0.0.1) started from the
+    installed PySpark for the Spark tests of this process, and stopped after them."""
+    pytest.importorskip("pyspark", reason="the Spark extra is not installed")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java runtime")
+    from credence.engines import spark_cluster
+
+    folder = tmp_path_factory.mktemp("spark-cluster")
+    state = spark_cluster.start(folder, workers=2, cores=1, memory="2g")
+    try:
+        yield state.master_url
+    finally:
+        spark_cluster.stop(folder)

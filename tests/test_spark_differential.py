@@ -48,7 +48,8 @@ def _snapshot(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs a Java runtime")
-def test_duckdb_and_spark_agree_on_a_generated_city(tmp_path: Path) -> None:
+def test_duckdb_and_spark_agree_on_a_generated_city(tmp_path: Path, spark_master: str) -> None:
+    """On a standalone cluster (``credence cluster``), as a national operator runs it."""
     root = tmp_path / "ws"
     run_demo(root, people=500, organizations=60, seed=21, as_of=DAY)
     ws = Workspace.open(root)
@@ -63,7 +64,7 @@ def test_duckdb_and_spark_agree_on_a_generated_city(tmp_path: Path) -> None:
         con.close()
     on_duckdb = score_workspace(ws, ruleset, DAY)
     expected = _snapshot(ws)
-    on_spark = score_workspace(ws, ruleset, DAY, engine="spark", spark_master="local[2]")
+    on_spark = score_workspace(ws, ruleset, DAY, engine="spark", spark_master=spark_master)
     assert on_spark.results_digest == on_duckdb.results_digest
     got = _snapshot(ws)
     for name in TABLES:

@@ -7,6 +7,7 @@ import os
 import typer
 
 from credence.cli import (
+    cluster_cmd,
     demo_cmd,
     failures,
     governance_cmd,
@@ -37,6 +38,7 @@ for module in (
     synth_cmd,
     demo_cmd,
     service_cmd,
+    cluster_cmd,
 ):
     module.register(app)
 

@@ -66,14 +66,21 @@ def _spark() -> Any:
     return pyspark.sql
 
 
+EXECUTOR_MEMORY = "1g"  # fits a worker of `credence cluster start` (2g by default)
+
+
 def local_session(master: str = "local[*]", memory: str = "4g") -> SparkSession:
     """A Spark session for one machine, quiet and in UTC so dates mean what DuckDB's mean."""
     sql = _spark()
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only: nothing leaves the box
+    active = sql.SparkSession.getActiveSession()
+    if active is not None and active.sparkContext.master != master:
+        active.stop()  # one session a process: the master asked for is the one used
     session = (
         sql.SparkSession.builder.master(master)
         .appName("credence")
         .config("spark.driver.memory", memory)
+        .config("spark.executor.memory", EXECUTOR_MEMORY)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
