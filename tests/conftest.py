@@ -35,17 +35,28 @@ def scored_city(tmp_path_factory: pytest.TempPathFactory) -> ScoredCity:
 
 
 @pytest.fixture(scope="session")
-def spark_master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def spark_cluster_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A Spark standalone cluster (two one-core workers on 127.0.0.1) started from the
-    installed PySpark for the Spark tests of this process, and stopped after them."""
+    installed PySpark for the Spark tests of this process, and stopped after them; its state
+    folder (the executors run under its ``work``)."""
     pytest.importorskip("pyspark", reason="the Spark extra is not installed")
     if shutil.which("java") is None:
         pytest.skip("Spark needs a Java runtime")
     from credence.engines import spark_cluster
 
     folder = tmp_path_factory.mktemp("spark-cluster")
-    state = spark_cluster.start(folder, workers=2, cores=1, memory="2g")
+    spark_cluster.start(folder, workers=2, cores=1, memory="2g")
     try:
-        yield state.master_url
+        yield folder
     finally:
         spark_cluster.stop(folder)
+
+
+@pytest.fixture(scope="session")
+def spark_master(spark_cluster_dir: Path) -> str:
+    """The master URL of the test session's cluster."""
+    from credence.engines import spark_cluster
+
+    state = spark_cluster.load_state(spark_cluster_dir)
+    assert state is not None
+    return state.master_url

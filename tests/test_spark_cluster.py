@@ -7,12 +7,21 @@ import json
 import os
 import re
 import shutil
+import signal
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from credence.cli.app import app
+from credence.runs import results
+from credence.runs.score import score_workspace
+from credence.store import Workspace
+from tests.conftest import ScoredCity
+from tests.test_service_support import copy_city
 
 pytest.importorskip("pyspark", reason="the Spark extra is not installed: pip install '.[spark]'")
 pytestmark = [
@@ -61,3 +70,59 @@ def test_a_cluster_starts_answers_and_stops(tmp_path: Path) -> None:
     assert not (state / "cluster.json").exists()
     assert _run("cluster", "stop", "--state-dir", str(state))[1] == "no cluster was running"
     assert os.listdir(state / "logs")  # the master's and workers' logs are kept
+
+
+def _executors(folder: Path) -> list[int]:
+    """Executor processes of the cluster of ``folder`` (they run in its work folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if b"CoarseGrainedExecutorBackend" in command and cwd.startswith(str(folder)):
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_killed_executor_changes_nothing(
+    scored_city: ScoredCity, spark_master: str, spark_cluster_dir: Path, tmp_path: Path
+) -> None:
+    """kill -9 of one executor in the middle of a Spark run: Spark runs its tasks again and the
+    results digest is DuckDB's."""
+    ws = Workspace.open(copy_city(scored_city, tmp_path / "ws"))
+    con = ws.connect()
+    try:
+        expected = str(results.require_current(con).row["results_digest"])
+    finally:
+        con.close()
+    outcome: dict[str, Any] = {}
+
+    def score() -> None:
+        try:
+            outcome["run"] = score_workspace(
+                ws, scored_city.ruleset, scored_city.as_of, engine="spark",
+                spark_master=spark_master,
+            )  # fmt: skip
+        except BaseException as error:  # reported by the assertion below
+            outcome["error"] = error
+
+    running = threading.Thread(target=score)
+    running.start()
+    killed = None
+    deadline = time.monotonic() + 240
+    while running.is_alive() and time.monotonic() < deadline and killed is None:
+        executors = _executors(spark_cluster_dir)
+        if len(executors) == 2:
+            time.sleep(3)  # into the job: the records are being read and exchanged
+            if running.is_alive():
+                killed = executors[0]
+                os.kill(killed, signal.SIGKILL)
+        time.sleep(0.2)
+    running.join(600)
+    assert killed is not None, "the run ended before an executor could be killed"
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["run"].results_digest == expected
