@@ -72,7 +72,7 @@ def _app() -> typer.Typer:
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[SparkSession]:
+def spark(spark_master: str) -> Iterator[SparkSession]:
     if NO_SPARK:
         pytest.skip("needs PySpark and Java")
     from credence.engines.spark_engine import local_session
@@ -80,7 +80,7 @@ def spark() -> Iterator[SparkSession]:
     with pytest.MonkeyPatch.context() as patch:
         # a JVM this short-lived spends more on compiling than it saves: the quick compiler only
         patch.setenv("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-        session = local_session("local[2]")
+        session = local_session(spark_master)
     yield session
     session.stop()
 
@@ -241,10 +241,11 @@ def resolved(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> R
     assert city.registry is not None and len(configs) == len(SOURCES)
     sources = {str(c.source) for c in configs}
     workspaces, reports = {}, {}
+    master = spark.sparkContext.master
     for engine in ("duckdb", "spark"):
         ws = workspaces[engine] = _ingested(city, root / engine, sources)
         reports[engine] = resolve_workspace(ws, configs, city.path(city.registry),
-                                            engine=engine, spark_master="local[2]")  # fmt: skip
+                                            engine=engine, spark_master=master)  # fmt: skip
     return Resolved(city, workspaces["duckdb"], workspaces["spark"], reports)
 
 
@@ -301,12 +302,12 @@ def test_spark_links_and_queues_what_duckdb_does(resolved: Resolved) -> None:
 
 @on_spark
 def test_the_cli_resolves_again_on_spark_with_the_stored_model(
-    resolved: Resolved,
+    resolved: Resolved, spark_master: str
 ) -> None:
     before = {s.source: s for s in resolved.reports["spark"].sources}
     result = CliRunner().invoke(_app(), [
         "resolve", "-w", str(resolved.spark.root), "--engine", "spark",
-        "--spark-master", "local[2]", "--format", "json",
+        "--spark-master", spark_master, "--format", "json",
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
     again = json.loads(result.output)

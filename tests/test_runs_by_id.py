@@ -290,9 +290,9 @@ def test_a_run_kept_as_parquet_files_reads_as_the_catalog_run(
         run = results.require_current(con)
         assert run.run_id == made["run_id"] and not run.in_catalog
         folder = root / "results" / f"run_{run.run_id}"
-        assert sorted(p.name for p in folder.iterdir()) == sorted(
-            f"{name}.parquet" for name in RESULT_TABLES
-        )
+        assert sorted(p.name for p in folder.iterdir()) == sorted(RESULT_TABLES)
+        assert all(list((folder / name).glob("*.parquet")) for name in RESULT_TABLES)
+        assert not (root / "results" / f"run_{run.run_id}.partial").exists()
         assert run.digest(con) == digest and made["results_digest"] == digest
         assert _standing(con, run) == expected
     finally:

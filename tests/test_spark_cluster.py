@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -126,3 +127,30 @@ def test_a_killed_executor_changes_nothing(
     assert killed is not None, "the run ended before an executor could be killed"
     assert "error" not in outcome, outcome.get("error")
     assert outcome["run"].results_digest == expected
+
+
+def test_a_master_out_of_reach_is_named_and_nothing_is_recorded(
+    scored_city: ScoredCity, tmp_path: Path
+) -> None:
+    root = copy_city(scored_city, tmp_path / "ws")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        master = f"spark://127.0.0.1:{probe.getsockname()[1]}"
+    before = _runs(Workspace.open(root))
+    started = time.monotonic()
+    code, output = _run("score", "-w", str(root), "--engine", "spark", "--spark-master", master)
+    assert code != 0 and master in output and "credence cluster start" in output, output
+    assert "Traceback" not in output
+    assert time.monotonic() - started < 30  # refused at once, not after Spark's retries
+    assert _runs(Workspace.open(root)) == before
+    code, output = _run("score", "-w", str(root), "--engine", "spark", "--spark-master",
+                        "spark://nowhere")  # fmt: skip
+    assert code != 0 and "not spark://HOST:PORT" in output, output
+
+
+def _runs(ws: Workspace) -> int:
+    con = ws.connect()
+    try:
+        return len(results.runs(con))
+    finally:
+        con.close()

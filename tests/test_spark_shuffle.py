@@ -67,15 +67,15 @@ def _is_by_subject(partitioning: str) -> bool:
 @needs_java
 @pytest.mark.parametrize("threshold", [None, "-1"], ids=["broadcast-by-size", "only-marked"])
 def test_the_whole_run_shuffles_once_by_subject(
-    city: tuple[Workspace, Ruleset, str], threshold: str | None
+    city: tuple[Workspace, Ruleset, str], threshold: str | None, spark_master: str
 ) -> None:
     """With ``-1`` Spark broadcasts nothing by its size estimate, as at scale: still one."""
     ws, ruleset, digest = city
-    session = local_session("local[2]")
+    session = local_session(spark_master)
     before = session.conf.get(THRESHOLD)
     session.conf.set(THRESHOLD, threshold or before)
     try:
-        run = score_workspace(ws, ruleset, DAY, engine="spark", spark_master="local[2]")
+        run = score_workspace(ws, ruleset, DAY, engine="spark", spark_master=spark_master)
     finally:
         session.conf.set(THRESHOLD, before)
     assert run.results_digest == digest

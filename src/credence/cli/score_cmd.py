@@ -59,7 +59,8 @@ def _run(
     quiet: bool,
     engine: str = "duckdb",
     spark_master: str = "local[*]",
-    store: str = "catalog",
+    store: str | None = None,
+    driver_memory: str = "4g",
 ) -> ScoreRun:
     with _progress(quiet) as bar:
         task = bar.add_task("", total=1)
@@ -69,7 +70,7 @@ def _run(
 
         return score_workspace(
             ws, ruleset, day, progress=step, known_at=known_at, engine=engine,
-            spark_master=spark_master, store=store,
+            spark_master=spark_master, store=store, spark_driver_memory=driver_memory,
         )  # fmt: skip
 
 
@@ -133,14 +134,18 @@ def score(
     spark_master: Annotated[
         str, typer.Option("--spark-master", help="Spark master URL for --engine spark.")
     ] = "local[*]",
+    driver_memory: Annotated[
+        str, typer.Option("--spark-driver-memory", help="Memory of the Spark driver (512m, 4g).")
+    ] = "4g",
     store: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--results",
-            help="Where the run's results are kept: catalog (default) or parquet (files beside "
-            "the catalog, read the same way).",
+            help="Where the run's results are kept: catalog or parquet (datasets beside the "
+            "catalog, read the same way). Default: catalog on duckdb, parquet on spark (written "
+            "by the executors).",
         ),
-    ] = "catalog",
+    ] = None,
     only: Annotated[
         list[str] | None,
         typer.Option(
@@ -153,7 +158,7 @@ def score(
     """Score every subject on a day under a ruleset; write scores, lines, lists and measures."""
     ws = open_workspace(workspace)
     if reproduce:
-        original, run = reproduce_run(ws, reproduce, keep=True)
+        original, run = reproduce_run(ws, reproduce, engine, keep=True, spark_master=spark_master)
         same = original["results_digest"] == run.results_digest
         try:
             _summary(ws, run, output)
@@ -176,7 +181,8 @@ def score(
         subjects = [(guess_kind(code) or "organization", code) for code in only]
         run = rescore_subjects(ws, chosen, day, subjects)
     else:
-        run = _run(ws, chosen, day, stamp, output is Format.json, engine, spark_master, store)
+        run = _run(ws, chosen, day, stamp, output is Format.json, engine, spark_master, store,
+                   driver_memory)  # fmt: skip
     _summary(ws, run, output)
 
 

@@ -8,6 +8,7 @@ which is where the results seam (``runs/results.py``) keeps a run's results.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
@@ -35,7 +36,20 @@ class ResultSink(Protocol):
         ...
 
     def write_arrow(self, result: str, rows: pa.Table) -> None:
-        """Keep ``result`` computed elsewhere (an engine outside the catalog)."""
+        """Keep ``result`` computed elsewhere and handed over in memory."""
+        ...
+
+    def dataset_folder(self, result: str) -> Path:
+        """Where an engine outside the catalog writes ``result`` itself, as a Parquet dataset
+        (its executors write the files; nothing passes through the caller's memory)."""
+        ...
+
+    def dataset_written(self, result: str) -> None:
+        """``result``'s dataset is complete: the sink takes it."""
+        ...
+
+    def seal(self) -> None:
+        """Every table is written: put the run in place, whole, for the catalog's commit."""
         ...
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -17,9 +18,13 @@ from credence.errors import CredenceError
 
 @dataclass(frozen=True)
 class EngineOptions:
-    """What an engine may be told: Spark's master URL (``local[*]`` for one machine)."""
+    """What an engine may be told: Spark's master URL (``local[*]`` for one machine), the
+    memory of its driver, and a folder on a disk the executors share for the inputs it hands
+    them."""
 
     spark_master: str = "local[*]"
+    spark_driver_memory: str = "4g"
+    scratch: Path | None = None
 
 
 EngineFactory = Callable[[duckdb.DuckDBPyConnection, EngineOptions], Engine]
@@ -34,12 +39,20 @@ def _duckdb(con: duckdb.DuckDBPyConnection, options: EngineOptions) -> Engine:
 def _spark(con: duckdb.DuckDBPyConnection, options: EngineOptions) -> Engine:
     from credence.engines.spark_engine import SparkEngine, local_session
 
-    return SparkEngine(local_session(options.spark_master), catalog=con)
+    session = local_session(options.spark_master, options.spark_driver_memory)
+    return SparkEngine(session, catalog=con, scratch=options.scratch)
 
 
 ENGINES: dict[str, EngineFactory] = {"duckdb": _duckdb, "spark": _spark}
 # Engines that read the records as files (a snapshot of the inline ones included).
 READS_FILES = frozenset({"spark"})
+# Where each engine's results are kept unless the caller says: an engine outside the catalog
+# writes files from its executors, and the catalog never takes their rows through one process.
+DEFAULT_STORE = {"duckdb": "catalog", "spark": "parquet"}
+
+
+def default_store(engine: str) -> str:
+    return DEFAULT_STORE.get(engine, "catalog")
 
 
 def engine_names() -> list[str]:

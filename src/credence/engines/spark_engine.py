@@ -1,8 +1,10 @@
 """Apache Spark behind the same seam: the plan compiled once, printed in Spark SQL, run on Spark.
 
 PySpark is imported lazily: a machine without it gets an error naming the extra to install.
-Inputs are the workspace's committed Parquet batches (read by Spark itself) and the small catalog
-tables the plan reads (subjects, decisions, links), handed over as Arrow.
+Inputs are the workspace's committed Parquet batches and the catalog tables the plan reads
+(subjects, decisions, links), which the catalog writes as Parquet beside them: the executors
+read them all, and write the results as Parquet datasets into the run's folder (each file sorted
+by subject). The driver plans and counts; no row passes through it either way.
 
 One shuffle for the whole plan. Every step after the inputs works per subject, so the records
 are read once (only the columns the plan names) and exchanged once, hash-partitioned by
@@ -25,6 +27,10 @@ the exchanges of each materialised step from Spark's executed (final) plans.
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -33,7 +39,7 @@ from sqlglot import exp
 
 from credence.engines.base import ResultSink, StepProgress
 from credence.errors import CredenceError
-from credence.model import RECORD_COLUMNS, RESULT_TABLES
+from credence.model import RECORD_COLUMNS, RESULT_SCHEMAS, RESULT_TABLES
 from credence.rules.compile import Plan
 from credence.store.inputs import LINKS, RAW, RunInputs, records_sql
 
@@ -53,6 +59,11 @@ SESSION_SETTINGS = {
     "spark.sql.requireAllClusterKeysForCoPartition": "false",
 }
 INPUTS = "cr_inputs"  # the cached, exchanged union of the records and the subject-keyed tables
+# The catalog's column types as Spark casts them, so a run's files read as the catalog's tables.
+SPARK_TYPES = {"VARCHAR": "string", "INTEGER": "int", "BIGINT": "bigint", "DOUBLE": "double",
+               "BOOLEAN": "boolean", "DATE": "date"}  # fmt: skip
+# Row groups of about a megabyte: one subject's rows, sorted, are found in one of them.
+ROW_GROUP_BYTES = 1 << 20
 _ORIGIN = "credence_origin"  # which input a row of the exchanged union came from
 
 def _spark() -> Any:
@@ -70,12 +81,15 @@ EXECUTOR_MEMORY = "1g"  # fits a worker of `credence cluster start` (2g by defau
 
 
 def local_session(master: str = "local[*]", memory: str = "4g") -> SparkSession:
-    """A Spark session for one machine, quiet and in UTC so dates mean what DuckDB's mean."""
+    """A Spark session on ``master`` (``local[*]`` or a cluster's ``spark://`` URL), quiet and
+    in UTC so dates mean what DuckDB's mean. A cluster out of reach is a clear error at once,
+    not Spark's minute of retries."""
     sql = _spark()
+    check_master(master)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only: nothing leaves the box
-    active = sql.SparkSession.getActiveSession()
-    if active is not None and active.sparkContext.master != master:
-        active.stop()  # one session a process: the master asked for is the one used
+    running = _running_context()
+    if running is not None and running.master != master:
+        running.stop()  # one context a process: the master asked for is the one used
     session = (
         sql.SparkSession.builder.master(master)
         .appName("credence")
@@ -92,6 +106,40 @@ def local_session(master: str = "local[*]", memory: str = "4g") -> SparkSession:
     return session
 
 
+def _running_context() -> Any:
+    from pyspark import SparkContext
+
+    return SparkContext._active_spark_context
+
+
+def stop_session() -> None:
+    """Stop this process's Spark application, if it runs (from any thread): on a standalone
+    cluster an idle application keeps the cores it was given, and another waits for them."""
+    running = _running_context()
+    if running is not None:
+        running.stop()
+
+
+def check_master(master: str, timeout: float = 3.0) -> None:
+    """Refuse a ``spark://`` master that answers on none of its addresses, naming it."""
+    if not master.startswith("spark://"):
+        return
+    problems = []
+    for address in master[len("spark://") :].split(","):
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise CredenceError(f"the Spark master URL {master!r} is not spark://HOST:PORT")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout):
+                return
+        except OSError as error:
+            problems.append(f"{address}: {error.strerror or error}")
+    raise CredenceError(
+        f"cannot reach the Spark master {master} ({'; '.join(problems)}): start a cluster with "
+        "`credence cluster start` (`credence cluster status` prints its URL), or check the URL"
+    )
+
+
 class SparkEngine:
     """Runs plans on a Spark session; every step becomes a cached temporary view.
 
@@ -102,10 +150,14 @@ class SparkEngine:
     dialect = "spark"
 
     def __init__(
-        self, session: SparkSession, catalog: duckdb.DuckDBPyConnection | None = None
+        self,
+        session: SparkSession,
+        catalog: duckdb.DuckDBPyConnection | None = None,
+        scratch: Path | None = None,
     ) -> None:
         self.spark = session
-        self.catalog = catalog  # where the small inputs (links, subjects, decisions) are read
+        self.catalog = catalog  # where the catalog's inputs (links, subjects, decisions) are read
+        self.scratch = scratch  # where they are written for the executors (on a shared disk)
         for key, value in SESSION_SETTINGS.items():
             session.conf.set(key, value)
         self._records: DataFrame | None = None
@@ -118,25 +170,61 @@ class SparkEngine:
         sink: ResultSink,
         progress: StepProgress | None = None,
     ) -> None:
-        """Read the inputs (the record files by Spark itself, the small catalog tables as Arrow),
-        run the plan, and hand each result to the sink as Arrow."""
-        if self.catalog is None:
-            raise CredenceError("internal: a Spark run needs the catalog its inputs come from")
-        links = self.catalog.sql(inputs.links_sql()).to_arrow_table() if inputs.links else None
-        self.register_records(list(inputs.as_files), links, inputs)
-        self.register_table("subjects", self.catalog.sql(inputs.subjects_sql()).to_arrow_table())
-        self.register_table(
-            "record_overrides", self.catalog.sql(inputs.overrides_sql()).to_arrow_table()
+        """Run the plan over the inputs as files and write each result where the sink says,
+        from the executors."""
+        if self.catalog is None or self.scratch is None:
+            raise CredenceError("internal: a Spark run needs the catalog and a scratch folder")
+        folder = self.scratch / f"spark-inputs-{uuid.uuid4().hex[:12]}"
+        folder.mkdir(parents=True)
+        try:
+            handed = self._hand_over(inputs, folder)
+            self.register_records(list(inputs.as_files), handed.get(LINKS), inputs)
+            for name in ("subjects", "record_overrides"):
+                self.register_frame(name, self.spark.read.parquet(handed[name]))
+            self.run_plan(plan, progress)
+            for index, name in enumerate(RESULT_TABLES):
+                if progress:
+                    progress(f"writing {name}", index, len(RESULT_TABLES))
+                self.write_result(name, sink.dataset_folder(name))
+                sink.dataset_written(name)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _hand_over(self, inputs: RunInputs, folder: Path) -> dict[str, str]:
+        """The catalog's inputs of the run, written by the catalog as Parquet files."""
+        assert self.catalog is not None
+        queries = {"subjects": inputs.subjects_sql(), "record_overrides": inputs.overrides_sql()}
+        if inputs.links:
+            queries[LINKS] = inputs.links_sql()
+        files = {}
+        for name, sql in queries.items():
+            files[name] = (folder / f"{name}.parquet").as_posix()
+            self.catalog.execute(f"COPY ({sql}) TO '{files[name]}' (FORMAT parquet)")
+        return files
+
+    def write_result(self, name: str, folder: Path) -> None:
+        """One result table as a Parquet dataset in ``folder``, in the catalog's column types,
+        each file sorted by subject (the partitions stay the plan's, by subject: no exchange)."""
+        from pyspark.sql import functions as f
+
+        columns = [f.col(c).cast(SPARK_TYPES[t]).alias(c) for c, t in RESULT_SCHEMAS[name]]
+        (
+            self.spark.table(name)
+            .select(*columns)
+            .sortWithinPartitions(*SUBJECT_KEYS)
+            .write.option("compression", "zstd")
+            .option("parquet.block.size", ROW_GROUP_BYTES)
+            .parquet(folder.as_posix())
         )
-        self.run_plan(plan, progress)
-        for name in RESULT_TABLES:
-            sink.write_arrow(name, self.to_arrow(name))
 
     def close(self) -> None:
         """The session is shared by the process (Spark keeps one): left running for the next."""
 
     def register_records(
-        self, files: list[str], links: pa.Table | None = None, inputs: RunInputs | None = None
+        self,
+        files: list[str],
+        links: pa.Table | str | None = None,
+        inputs: RunInputs | None = None,
     ) -> None:
         """``records`` over the Parquet batches, code-less rows resolved by their active links
         (the run inputs' own tree, printed in Spark SQL).
@@ -147,21 +235,27 @@ class SparkEngine:
             raw = self.spark.read.parquet(*files).select(*RECORD_COLUMNS)
         else:
             raw = self.spark.createDataFrame([], self._record_schema())
-        if links is None or links.num_rows == 0:
+        if links is None or (isinstance(links, pa.Table) and links.num_rows == 0):
             self._records = raw
             return
         raw.createOrReplaceTempView(RAW)
-        self.register_table(LINKS, links)
+        if isinstance(links, str):
+            self.register_frame(LINKS, self.spark.read.parquet(links))
+        else:
+            self.register_table(LINKS, links)
         known_at = inputs.known_at if inputs is not None else None
         self._records = self.spark.sql(records_sql(self.dialect, known_at, True))
 
     def register_table(self, name: str, table: pa.Table) -> None:
-        """A small catalog table (subjects, decisions) handed over from Arrow.
+        """A catalog table handed over from Arrow (tests; a run hands over files)."""
+        self.register_frame(name, self.spark.createDataFrame(table))
+
+    def register_frame(self, name: str, frame: DataFrame) -> None:
+        """A catalog table (subjects, decisions, links) as Spark reads it.
 
         The subjects wait for the records' exchange; any other table is broadcast where it is
         joined, and kept in one partition so a step grouping it needs no exchange either.
         """
-        frame = self.spark.createDataFrame(table)
         if name in BY_SUBJECT:
             self._by_subject[name] = frame
             return
@@ -183,10 +277,6 @@ class SparkEngine:
         if params:
             raise CredenceError("the Spark engine takes no query parameters")
         return [row.asDict() for row in self.spark.sql(sql).collect()]
-
-    def to_arrow(self, name: str) -> pa.Table:
-        """A result table as Arrow, to be written into the workspace catalog."""
-        return self.spark.table(name).toArrow()
 
     def _partition_inputs(self, columns: list[str], plan: Plan) -> None:
         """The one exchange: records and subject-keyed tables, together, by subject.

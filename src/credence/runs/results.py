@@ -20,7 +20,7 @@ import duckdb
 
 from credence.errors import CredenceError, NotFoundError
 from credence.model import RESULT_TABLES
-from credence.sql import dict_rows, lit
+from credence.sql import dict_rows
 from credence.store.results import (
     CURRENT_KEY,
     CatalogSink,
@@ -31,6 +31,7 @@ from credence.store.results import (
     open_sink,
     parquet_dir,
     qualified,
+    scan,
 )
 
 # An order-free fingerprint of a run's results: equal results give equal digests. Each table
@@ -98,7 +99,7 @@ class RunResults:
         if not self.storage:
             return empty_result(result)
         if self.folder is not None:
-            return f"read_parquet({lit(f'{self.folder}/{result}.parquet')})"
+            return scan(self.folder, result)
         return qualified(self.storage, result)
 
     def sql(self, text: str) -> str:

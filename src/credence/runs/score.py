@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from credence.engines.base import StepProgress
-from credence.engines.registry import READS_FILES, EngineOptions, make_engine
+from credence.engines.registry import READS_FILES, EngineOptions, default_store, make_engine
 from credence.rules.compile import compile_plan
 from credence.rules.spec import Ruleset
 from credence.runs import results
@@ -40,7 +40,8 @@ def score_workspace(
     spark_master: str = "local[*]",
     publish: bool = True,
     reproduces: str | None = None,
-    store: str = "catalog",
+    store: str | None = None,
+    spark_driver_memory: str = "4g",
 ) -> ScoreRun:
     """Score every subject of the workspace on ``as_of`` under ``ruleset``.
 
@@ -48,8 +49,9 @@ def score_workspace(
     was known at that moment, which is how a past run is reproduced exactly. ``engine`` names an
     engine of the registry (``duckdb``, embedded, the default; ``spark``: the same plan, results
     brought back into the catalog). An unpublished run (``publish=False``) is kept aside under
-    its id and never becomes current. ``store`` is where the results are kept: ``catalog`` (the
-    default, updated in place by incremental rescoring) or ``parquet`` (files beside it).
+    its id and never becomes current. ``store`` is where the results are kept: ``catalog``
+    (DuckDB's default, updated in place by incremental rescoring) or ``parquet`` (datasets
+    beside it: Spark's default, written by its executors).
     """
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -58,13 +60,15 @@ def score_workspace(
     try:
         refresh_subject_index(ws, con)
         inputs = ws.inputs(con, known_at, as_files=engine in READS_FILES)
-        runner = make_engine(engine, con, EngineOptions(spark_master=spark_master))
+        options = EngineOptions(spark_master, spark_driver_memory, ws.temp_dir)
+        runner = make_engine(engine, con, options)
         plan = compile_plan(ruleset, as_of)
         run_id = results.new_run_id()
         with transaction(con):
             digest = store_ruleset(con, ruleset)
-            sink = results.begin(con, run_id, store)
+            sink = results.begin(con, run_id, store or default_store(engine))
             runner.run(plan, inputs, sink, progress)
+            sink.seal()
             written = results.of_storage(con, run_id, sink.storage)
             subjects, scored, lines = results.counts(con, written)
             run = ScoreRun(
@@ -97,7 +101,11 @@ def latest_run(con: duckdb.DuckDBPyConnection) -> dict[str, object] | None:
 
 
 def reproduce_run(
-    ws: Workspace, run_id: str, engine: str = "duckdb", keep: bool = False
+    ws: Workspace,
+    run_id: str,
+    engine: str = "duckdb",
+    keep: bool = False,
+    spark_master: str = "local[*]",
 ) -> tuple[dict[str, object], ScoreRun]:
     """Rescore exactly as a past run did (its day, ruleset and knowledge) under a new id, without
     publishing; return the original's row and the reproduction. The reproduction's tables are
@@ -113,7 +121,8 @@ def reproduce_run(
     known_at = original["known_at"]
     assert isinstance(as_of, date) and isinstance(known_at, datetime)
     again = score_workspace(
-        ws, ruleset, as_of, known_at=known_at, engine=engine, publish=False, reproduces=run_id
+        ws, ruleset, as_of, known_at=known_at, engine=engine, publish=False, reproduces=run_id,
+        spark_master=spark_master,
     )
     if not keep:
         discard_run(ws, again.run_id)

@@ -1,7 +1,12 @@
 """Where a run's results are kept, with the tables declared in ``credence.model.RESULT_SCHEMAS``:
-in the catalog (one schema per run, ``run_<id>``: the default, and what the incremental path
-updates in place), or as Parquet files beside it (``results/run_<id>/<table>.parquet``: for
-results written outside the catalog, as engines on other machines write them).
+in the catalog (one schema per run, ``run_<id>``: the default on the embedded engine, and what
+the incremental path updates in place), or as Parquet datasets beside it
+(``results/run_<id>/<table>/*.parquet``: what an engine on other machines writes, each file
+sorted by subject, so a reader's filter on one subject skips all but a few row groups).
+
+A run kept as files is written aside (``results/run_<id>.partial/``) and moved into place whole
+(``seal``) before the catalog's commit names it: a job killed half-way leaves only a folder no
+run names, which the next run removes (``sweep_files``).
 
 This is the storage half of the results seam; readers go through ``runs/results.py``, which
 knows which run is current, and get a relation for each table either way (``relation``). A
@@ -26,6 +31,7 @@ RUN_SCHEMA_PREFIX = "run_"
 CURRENT_KEY = "current_run"  # in ``meta``: the id of the run every reader sees
 PARQUET_PREFIX = "parquet:"  # a storage kept as files: ``parquet:results/run_<id>``
 RESULTS_DIR = "results"  # under the workspace root
+PARTIAL = ".partial"  # the suffix of a run's folder while it is written
 STORES = ("catalog", "parquet")
 _RUN_ID = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
@@ -62,15 +68,29 @@ def parquet_dir(con: duckdb.DuckDBPyConnection, storage: str) -> Path:
     return workspace_root(con) / storage[len(PARQUET_PREFIX) :]
 
 
-def relation(con: duckdb.DuckDBPyConnection | None, storage: str, result: str) -> str:
-    """SQL naming one result table of a storage: the catalog table, or a scan of its file."""
-    if in_catalog(storage):
-        return qualified(storage, result)
+def files_of(folder: Path | str, result: str) -> str:
+    """The files of one result table of a run kept in ``folder``: its dataset's parts, or the
+    single file a run written before datasets kept."""
     if result not in RESULT_SCHEMAS:
         raise CredenceError(f"internal: no result table {result!r}")
+    single = Path(folder) / f"{result}.parquet"
+    if single.is_file():
+        return single.as_posix()
+    return (Path(folder) / result / "*.parquet").as_posix()
+
+
+def scan(folder: Path | str, result: str) -> str:
+    """SQL reading one result table of a run kept as files."""
+    return f"read_parquet({lit(files_of(folder, result))})"
+
+
+def relation(con: duckdb.DuckDBPyConnection | None, storage: str, result: str) -> str:
+    """SQL naming one result table of a storage: the catalog table, or a scan of its files."""
+    if in_catalog(storage):
+        return qualified(storage, result)
     if con is None:
         raise CredenceError("internal: results kept as files are read through a connection")
-    return f"read_parquet({lit((parquet_dir(con, storage) / f'{result}.parquet').as_posix())})"
+    return scan(parquet_dir(con, storage), result)
 
 
 def empty_result(result: str) -> str:
@@ -111,30 +131,54 @@ class CatalogSink:
         finally:
             self.con.unregister("cr_arrow_result")
 
+    def dataset_folder(self, result: str) -> Path:
+        """Where an engine that writes files itself writes ``result`` as a Parquet dataset
+        (absent: the writer makes it); ``dataset_written`` then loads it into the run's table."""
+        if result not in RESULT_SCHEMAS:
+            raise CredenceError(f"internal: no result table {result!r}")
+        folder = self._aside / result
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def dataset_written(self, result: str) -> None:
+        self.write_sql(result, f"SELECT * FROM {scan(self._aside, result)}")
+        shutil.rmtree(self._aside / result, ignore_errors=True)
+
+    def seal(self) -> None:
+        """Nothing to move: the tables are the catalog's, named by its commit."""
+        shutil.rmtree(self._aside, ignore_errors=True)
+
+    @property
+    def _aside(self) -> Path:
+        return workspace_root(self.con) / RESULTS_DIR / f"{self.storage}{PARTIAL}"
+
 
 class ParquetSink:
-    """A run being written as Parquet files under ``results/run_<id>/``, one per table, each
-    cast to its declared columns. A file appears whole (written aside, then renamed); the run is
-    current only once the catalog's commit records it, so a failed run leaves files no reader
-    is pointed to (and the next run of the workspace removes them)."""
+    """A run being written as Parquet datasets under ``results/run_<id>.partial/<table>/``, each
+    cast to its declared columns, then moved into place whole (``seal``); the run is current
+    only once the catalog's commit records it, so a failed run leaves files no reader is pointed
+    to (and the next run of the workspace removes them)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         self.con = con
         self.storage = f"{PARQUET_PREFIX}{RESULTS_DIR}/{storage_of(run_id)}"
-        self.folder = parquet_dir(con, self.storage)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.final = parquet_dir(con, self.storage)
+        self.folder = self.final.with_name(self.final.name + PARTIAL)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
 
     def catalog_table(self, result: str) -> str | None:
         return None
 
     def write_sql(self, result: str, sql: str) -> None:
-        target = self.folder / f"{result}.parquet"
-        partial = target.with_suffix(".partial")
+        folder = self.dataset_folder(result)
+        folder.mkdir()
         self.con.execute(
-            f"COPY (SELECT {_casts(result)} FROM ({sql})) TO {lit(partial.as_posix())} "
+            f"COPY (SELECT {_casts(result)} FROM ({sql}) ORDER BY subject_kind, subject_code) "
+            f"TO {lit((folder / 'part-00000.parquet').as_posix())} "
             "(FORMAT parquet, COMPRESSION zstd)"
         )
-        partial.replace(target)
 
     def write_arrow(self, result: str, rows: pa.Table) -> None:
         self.con.register("cr_arrow_result", rows)
@@ -142,6 +186,25 @@ class ParquetSink:
             self.write_sql(result, "SELECT * FROM cr_arrow_result")
         finally:
             self.con.unregister("cr_arrow_result")
+
+    def dataset_folder(self, result: str) -> Path:
+        """Where ``result``'s dataset is written (absent: the writer makes it)."""
+        if result not in RESULT_SCHEMAS:
+            raise CredenceError(f"internal: no result table {result!r}")
+        folder = self.folder / result
+        shutil.rmtree(folder, ignore_errors=True)
+        return folder
+
+    def dataset_written(self, result: str) -> None:
+        """The engine's files are the table as they are."""
+
+    def seal(self) -> None:
+        """Move the run's folder into place, whole, before the catalog's commit names it."""
+        missing = [r for r in RESULT_SCHEMAS if not (self.folder / r).is_dir()]
+        if missing:
+            raise CredenceError(f"internal: the run wrote no {', '.join(missing)}")
+        shutil.rmtree(self.final, ignore_errors=True)
+        self.folder.rename(self.final)
 
 
 def open_sink(
@@ -182,7 +245,7 @@ def sweep_files(con: duckdb.DuckDBPyConnection) -> int:
     }
     gone = 0
     for run in folder.iterdir():
-        if f"{RESULTS_DIR}/{run.name}" not in kept:
+        if f"{RESULTS_DIR}/{run.name}" not in kept:  # a run forgotten, or one left half-written
             shutil.rmtree(run, ignore_errors=True)
             gone += 1
     return gone
