@@ -60,22 +60,43 @@ def score(ws_root: Path, end: str) -> dict[str, Any]:
 
 
 def spark_score(ws_root: Path, end: str) -> dict[str, Any]:
-    """The same rescore on Spark (local[2]): the plan printed in Spark SQL, results brought back,
-    and the count of shuffles each step of that run made (read from Spark's executed plans)."""
-    from credence.engines.spark_engine import local_session, shuffle_report
+    """The same rescore on Spark, on a standalone cluster of two one-core workers started for it
+    (``credence cluster``): the plan printed in Spark SQL, the results written by the executors.
+    Start-up (the application and its executors) is timed apart from the job; the job's stage
+    times come from Spark's event log, by step (``bench/spark_stages.py``)."""
+    import tempfile
+
+    from bench.spark_stages import stage_times
+    from credence.engines import spark_cluster
+    from credence.engines.spark_engine import local_session, shuffle_report, stop_session
     from credence.rules.compile import compile_plan
 
     ruleset = load_ruleset(default_ruleset_path(BENCH_RULESET))
     day = date.fromisoformat(end)
-    run = score_workspace(
-        Workspace.open(ws_root), ruleset, day, engine="spark", spark_master="local[2]"
-    )
-    steps = shuffle_report(local_session("local[2]"), compile_plan(ruleset, day))
+    with tempfile.TemporaryDirectory() as work:
+        state, log = Path(work) / "cluster", Path(work) / "events"
+        cluster = spark_cluster.start(state, workers=2, cores=1, memory="3g")
+        try:
+            started = time.perf_counter()
+            session = local_session(cluster.master_url, event_log=log)
+            session.range(2).count()  # the executors are up
+            startup = time.perf_counter() - started
+            run = score_workspace(Workspace.open(ws_root), ruleset, day, engine="spark",
+                                  spark_master=cluster.master_url)  # fmt: skip
+            steps = shuffle_report(session, compile_plan(ruleset, day))
+            stop_session()  # the event log is complete once the application ends
+            stages = stage_times(log)
+        finally:
+            spark_cluster.stop(state)
     return {
         "subjects": run.subjects,
         "lines": run.lines,
         "digest": run.results_digest,
+        "job_seconds": round(run.seconds, 2),
+        "startup_seconds": round(startup, 2),
+        "executor_cores": 2,
         "shuffles": sum(count for _, count in steps),
+        "stages": stages,
     }
 
 

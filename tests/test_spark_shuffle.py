@@ -22,6 +22,7 @@ from credence.engines.spark_engine import (
 from credence.rules.compile import Plan, Step, compile_plan
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
+from credence.rules.validity import valid_after
 from credence.runs.score import score_workspace
 from credence.store import Workspace
 from credence.store.overrides import add_override
@@ -96,3 +97,21 @@ def test_only_the_record_columns_the_plan_names_are_exchanged() -> None:
         "s", sqlglot.parse_one("SELECT r.* FROM x JOIN records AS r ON TRUE", "spark"), True
     )
     assert "hints" in record_columns(Plan("r", "1", DAY, (*plan.steps, star)))
+
+
+def test_records_no_step_can_read_are_not_exchanged() -> None:
+    """Per kind, the last day whose records no step reads: none for consent and black-list
+    kinds (their whole history counts), otherwise the earliest a requirement still counts."""
+    ruleset = load_ruleset(default_ruleset_path())
+    since = dict(compile_plan(ruleset, DAY).record_since)
+    assert since["consent.granted"] is None and since["consent.withdrawn"] is None
+    black = {k for _, r in ruleset.requirements() if "black" in r.lists
+             for k in r.when.kind.exact() or ()}  # fmt: skip
+    assert black and all(since[k] is None for k in black)
+    dated = {k: d for k, d in since.items() if d is not None}
+    assert dated and all(d < DAY for d in dated.values())
+    for _, req in ruleset.requirements():
+        for kind in req.when.kind.exact() or ():
+            after = valid_after(req, DAY)
+            if since[kind] is not None and after is not None and req.points > 0:
+                assert since[kind] <= after

@@ -80,18 +80,27 @@ def _spark() -> Any:
 EXECUTOR_MEMORY = "1g"  # fits a worker of `credence cluster start` (2g by default)
 
 
-def local_session(master: str = "local[*]", memory: str = "4g") -> SparkSession:
+def local_session(
+    master: str = "local[*]", memory: str = "4g", event_log: Path | None = None
+) -> SparkSession:
     """A Spark session on ``master`` (``local[*]`` or a cluster's ``spark://`` URL), quiet and
     in UTC so dates mean what DuckDB's mean. A cluster out of reach is a clear error at once,
-    not Spark's minute of retries."""
+    not Spark's minute of retries. With ``event_log``, Spark writes its event log there (stage
+    times: see ``bench/``); a session already running keeps its own settings."""
     sql = _spark()
     check_master(master)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only: nothing leaves the box
     running = _running_context()
     if running is not None and running.master != master:
         running.stop()  # one context a process: the master asked for is the one used
+    builder = sql.SparkSession.builder
+    if event_log is not None:
+        event_log.mkdir(parents=True, exist_ok=True)
+        builder = builder.config("spark.eventLog.enabled", "true").config(
+            "spark.eventLog.dir", event_log.resolve().as_uri()
+        )
     session = (
-        sql.SparkSession.builder.master(master)
+        builder.master(master)
         .appName("credence")
         .config("spark.driver.memory", memory)
         .config("spark.executor.memory", EXECUTOR_MEMORY)
@@ -208,6 +217,7 @@ class SparkEngine:
         from pyspark.sql import functions as f
 
         columns = [f.col(c).cast(SPARK_TYPES[t]).alias(c) for c, t in RESULT_SCHEMAS[name]]
+        self.spark.sparkContext.setJobDescription(f"credence writing {name}")
         (
             self.spark.table(name)
             .select(*columns)
@@ -267,6 +277,7 @@ class SparkEngine:
         for index, step in enumerate(plan.steps):
             if progress:
                 progress(step.name, index, len(plan.steps))
+            self.spark.sparkContext.setJobDescription(f"credence {step.name}")
             frame = _materialise(self.spark.sql(step.sql(self.dialect)))
             view = _broadcast(frame) if step.name in SMALL_STEPS else frame
             view.createOrReplaceTempView(step.name)
@@ -295,11 +306,17 @@ class SparkEngine:
             for prefix in plan.record_kind_prefixes:
                 wanted = wanted | f.col("kind").startswith(prefix)
             records = records.where(wanted)
+        if plan.record_since and not plan.record_kind_prefixes and _reads_records(plan) <= {
+            "cr_consent",
+            "cr_matched",
+        }:
+            records = records.where(_within_reach(plan))
         inputs = {"records": records, **self._by_subject}
         tagged = [frame.withColumn(_ORIGIN, f.lit(name)) for name, frame in inputs.items()]
         union = tagged[0]
         for frame in tagged[1:]:
             union = union.unionByName(frame, allowMissingColumns=True)
+        self.spark.sparkContext.setJobDescription(f"credence {INPUTS}")
         exchanged = _materialise(union.repartition(*SUBJECT_KEYS))
         exchanged.createOrReplaceTempView(INPUTS)
         for name, frame in inputs.items():
@@ -340,6 +357,35 @@ def record_columns(plan: Plan) -> list[str]:
         if reads_records and any(e.is_star for e in select.expressions):
             return list(RECORD_COLUMNS)
     return [c for c in RECORD_COLUMNS if c in named or c in SUBJECT_KEYS]
+
+
+def _reads_records(plan: Plan) -> set[str]:
+    """The steps whose query reads ``records`` itself."""
+    return {
+        step.name
+        for step in plan.steps
+        if any(table.name == "records" for table in step.query.find_all(exp.Table))
+    }
+
+
+def _within_reach(plan: Plan) -> Any:
+    """The records some step can read, by kind and day (``Plan.record_since``): those of
+    consent and of the requirements' kinds up to the day, each kind from the first day its
+    records can count. Kinds are grouped by that day, so each row meets a few set lookups."""
+    from pyspark.sql import functions as f
+
+    by_day: dict[Any, list[str]] = {}
+    for kind, since in plan.record_since:
+        by_day.setdefault(since, []).append(kind)
+    day = f.col("occurred_at")
+    reach = None
+    for since, kinds in by_day.items():
+        term = f.col("kind").isin(sorted(kinds))
+        if since is not None:
+            term = term & (day > f.lit(since))
+        reach = term if reach is None else reach | term
+    assert reach is not None  # consent is always there
+    return f.col("subject_code").isNotNull() & (day <= f.lit(plan.as_of)) & reach
 
 
 def _broadcast(frame: DataFrame) -> DataFrame:

@@ -56,6 +56,9 @@ class Plan:
     # prefix; None when unknown. An engine may drop every other record before it moves data.
     record_kinds: frozenset[str] | None = None
     record_kind_prefixes: tuple[str, ...] = ()
+    # For each exact kind, the day after which its records can count (None: any day up to
+    # as_of): a record of that kind on or before it is read by no step (``record_since``).
+    record_since: tuple[tuple[str, date | None], ...] = ()
 
     def sql(self, dialect: str = "duckdb") -> list[tuple[str, str]]:
         """(table name, SELECT statement) in execution order."""
@@ -340,5 +343,28 @@ def compile_plan(ruleset: Ruleset, as_of: date) -> Plan:
             exact |= kinds
     return Plan(
         ruleset.ruleset, ruleset.version, as_of, tuple(steps), frozenset(exact),
-        tuple(sorted(prefixes)),
+        tuple(sorted(prefixes)), record_since(ruleset, as_of),
     )  # fmt: skip
+
+
+def record_since(ruleset: Ruleset, as_of: date) -> tuple[tuple[str, date | None], ...]:
+    """Per exact kind, the last day whose records no step reads (None: every day counts).
+
+    The bound MATCHED keeps, loosened: a record counts for a black-list requirement at any age,
+    otherwise after the requirement's ``valid_after``, or after the red list's clean start when
+    it takes points; a voided record only ever drops out. Consent is read at any age.
+    """
+    clean = _clean_start(ruleset, as_of)
+    bounds: dict[str, date | None] = {CONSENT_GRANTED: None, CONSENT_WITHDRAWN: None}
+    for _, req in ruleset.requirements():
+        after = valid_after(req, as_of)
+        bound = None if "black" in req.lists or after is None else after
+        if bound is not None and req.points < 0:
+            bound = min(bound, clean)
+        for kind in req.when.kind.exact() or ():
+            if kind not in bounds:
+                bounds[kind] = bound
+            else:
+                earlier = bounds[kind]
+                bounds[kind] = None if earlier is None or bound is None else min(earlier, bound)
+    return tuple(sorted(bounds.items()))
