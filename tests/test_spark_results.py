@@ -24,6 +24,8 @@ from credence.runs import results
 from credence.runs.exports import EXPORTS
 from credence.runs.score import score_workspace
 from credence.store import Workspace
+from credence.store.layout import LAYOUT_FILE, part_of, spark_hash
+from credence.store.results import subject_scan
 from tests.conftest import ScoredCity
 from tests.test_service_support import copy_city, serve
 
@@ -119,7 +121,7 @@ def test_the_executors_write_each_table_as_files_sorted_by_subject(
     run = score_workspace(ws, scored_city.ruleset, scored_city.as_of, engine="spark",
                           spark_master=spark_master)  # fmt: skip
     folder = ws.root / "results" / f"run_{run.run_id}"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(RESULT_TABLES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*RESULT_TABLES, LAYOUT_FILE])
     assert not list((ws.root / "results").glob("*.partial"))
     assert not list(ws.temp_dir.glob("spark-inputs-*"))  # the handed-over inputs are gone
     con = duckdb.connect()
@@ -138,6 +140,30 @@ def test_the_executors_write_each_table_as_files_sorted_by_subject(
         "HAVING COUNT(DISTINCT filename) > 1"
     ).fetchall()
     assert files == []
+    # ... the one file of its hash part, which the layout names: a lookup opens one file
+    session = spark_engine.local_session(spark_master)
+    parts = json.loads((folder / LAYOUT_FILE).read_text(encoding="utf-8"))["parts"]
+    assert parts == int(session.conf.get("spark.sql.shuffle.partitions")) > 1
+    for name in RESULT_TABLES:
+        placed = con.execute(
+            "SELECT DISTINCT subject_kind, subject_code, parse_filename(filename) FROM "
+            f"read_parquet('{(folder / name).as_posix()}/*.parquet', filename = true)"
+        ).fetchall()
+        assert placed, name
+        wrong = [(k, c, file) for k, c, file in placed
+                 if int(file.split("-")[1]) != part_of(parts, k, c)]  # fmt: skip
+        assert wrong == [], (name, wrong[:3])
+    lines = con.execute(
+        f"SELECT COUNT(*) FROM {subject_scan(folder, 'score_lines', *placed[0][:2])} "
+        "WHERE subject_kind = ? AND subject_code = ?", list(placed[0][:2])
+    ).fetchone()
+    assert lines is not None and lines[0] > 0
+    # the layout's hash is Spark's own, for codes and for any text (names, non-ASCII, tails)
+    texts = [(k, c) for k, c, _ in placed[:200]] + [
+        ("organization", "瀾城建设有限公司"), ("person", ""), ("x" * 7, "é" * 5), ("a", "\u00ff")
+    ]
+    spark = session.createDataFrame(texts, "k string, c string").selectExpr("k", "c", "hash(k, c)")
+    assert [tuple(row) for row in spark.collect()] == [(k, c, spark_hash(k, c)) for k, c in texts]
     types = dict(con.execute(
         f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("
         f"'{(folder / 'scores').as_posix()}/*.parquet'))"
@@ -158,10 +184,10 @@ def test_a_run_that_fails_half_way_leaves_nothing_a_reader_sees(
     write = spark_engine.SparkEngine.write_result
     written: list[str] = []
 
-    def fail_on_the_third(engine: Any, name: str, folder: Path) -> None:
+    def fail_on_the_third(engine: Any, name: str, folder: Path, kept: bool = False) -> None:
         if len(written) == 2:
             raise RuntimeError("executor lost")
-        write(engine, name, folder)
+        write(engine, name, folder, kept)
         written.append(name)
 
     monkeypatch.setattr(spark_engine.SparkEngine, "write_result", fail_on_the_third)
@@ -175,7 +201,7 @@ def test_a_run_that_fails_half_way_leaves_nothing_a_reader_sees(
     finally:
         con.close()
     (partial,) = (ws.root / "results").glob("run_*.partial")  # what the job wrote, named by none
-    assert sorted(p.name for p in partial.iterdir()) == sorted(written)
+    assert sorted(p.name for p in partial.iterdir()) == sorted([*written, LAYOUT_FILE])
     monkeypatch.setattr(spark_engine.SparkEngine, "write_result", write)
     run = score_workspace(ws, scored_city.ruleset, scored_city.as_of, engine="spark",
                           spark_master=spark_master)  # fmt: skip

@@ -44,6 +44,11 @@ class ResultSink(Protocol):
         (its executors write the files; nothing passes through the caller's memory)."""
         ...
 
+    def dataset_partitions(self, parts: int) -> None:
+        """Every dataset is written in ``parts`` partitions by subject, part ``i`` in the files
+        ``part-<i>-*``, each subject in Spark's hash part (``store/layout.py``)."""
+        ...
+
     def dataset_written(self, result: str) -> None:
         """``result``'s dataset is complete: the sink takes it."""
         ...

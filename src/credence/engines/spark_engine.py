@@ -172,6 +172,12 @@ class SparkEngine:
         self._records: DataFrame | None = None
         self._by_subject: dict[str, DataFrame] = {}
 
+    @property
+    def partitions(self) -> int:
+        """How many parts the one exchange cuts, and so how many files each result table has:
+        the session's shuffle partitions (a number, so adaptive execution keeps them all)."""
+        return int(self.spark.conf.get("spark.sql.shuffle.partitions") or 200)
+
     def run(
         self,
         plan: Plan,
@@ -191,10 +197,12 @@ class SparkEngine:
             for name in ("subjects", "record_overrides"):
                 self.register_frame(name, self.spark.read.parquet(handed[name]))
             self.run_plan(plan, progress)
+            kept = _partitions_kept(self.spark, plan)
+            sink.dataset_partitions(self.partitions)
             for index, name in enumerate(RESULT_TABLES):
                 if progress:
                     progress(f"writing {name}", index, len(RESULT_TABLES))
-                self.write_result(name, sink.dataset_folder(name))
+                self.write_result(name, sink.dataset_folder(name), kept)
                 sink.dataset_written(name)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -211,16 +219,20 @@ class SparkEngine:
             self.catalog.execute(f"COPY ({sql}) TO '{files[name]}' (FORMAT parquet)")
         return files
 
-    def write_result(self, name: str, folder: Path) -> None:
+    def write_result(self, name: str, folder: Path, kept: bool = False) -> None:
         """One result table as a Parquet dataset in ``folder``, in the catalog's column types,
-        each file sorted by subject (the partitions stay the plan's, by subject: no exchange)."""
+        part ``i`` holding the subjects of hash part ``i`` (``store/layout.py``), each file sorted
+        by subject. When the plan ``kept`` the exchange's partitions, the table is written as it
+        lies (no exchange); otherwise it is cut by subject again first."""
         from pyspark.sql import functions as f
 
         columns = [f.col(c).cast(SPARK_TYPES[t]).alias(c) for c, t in RESULT_SCHEMAS[name]]
         self.spark.sparkContext.setJobDescription(f"credence writing {name}")
+        frame = self.spark.table(name)
+        if not (kept and frame.rdd.getNumPartitions() == self.partitions):
+            frame = frame.repartition(self.partitions, *SUBJECT_KEYS)
         (
-            self.spark.table(name)
-            .select(*columns)
+            frame.select(*columns)
             .sortWithinPartitions(*SUBJECT_KEYS)
             .write.option("compression", "zstd")
             .option("parquet.block.size", ROW_GROUP_BYTES)
@@ -317,7 +329,7 @@ class SparkEngine:
         for frame in tagged[1:]:
             union = union.unionByName(frame, allowMissingColumns=True)
         self.spark.sparkContext.setJobDescription(f"credence {INPUTS}")
-        exchanged = _materialise(union.repartition(*SUBJECT_KEYS))
+        exchanged = _materialise(union.repartition(self.partitions, *SUBJECT_KEYS))
         exchanged.createOrReplaceTempView(INPUTS)
         for name, frame in inputs.items():
             part = exchanged.where(f.col(_ORIGIN) == name).select(*frame.columns)
@@ -386,6 +398,13 @@ def _within_reach(plan: Plan) -> Any:
         reach = term if reach is None else reach | term
     assert reach is not None  # consent is always there
     return f.col("subject_code").isNotNull() & (day <= f.lit(plan.as_of)) & reach
+
+
+def _partitions_kept(session: SparkSession, plan: Plan) -> bool:
+    """Whether every row of every step is still in the partition the one exchange gave its
+    subject: no step shuffles again (each step derives a subject's rows from that subject's rows
+    alone, small steps joined by broadcast). A test holds every written row to its part."""
+    return all(count == 0 for name, count in shuffle_report(session, plan) if name != INPUTS)
 
 
 def _broadcast(frame: DataFrame) -> DataFrame:

@@ -32,6 +32,7 @@ from credence.store.results import (
     parquet_dir,
     qualified,
     scan,
+    subject_scan,
 )
 
 # An order-free fingerprint of a run's results: equal results give equal digests. Each table
@@ -93,12 +94,17 @@ class RunResults:
         """Whether the tables are the catalog's own (and so can be updated in place)."""
         return in_catalog(self.storage)
 
-    def table(self, result: str) -> str:
+    def table(self, result: str, subject: tuple[str, str] | None = None) -> str:
         """The quoted name of one of the run's tables (scores, score_lines, listings, ...);
-        before the first run, an empty relation with the table's columns."""
+        before the first run, an empty relation with the table's columns.
+
+        A reader of one subject names it: of a run kept as files, only the files that can hold
+        its rows are read (the query must still filter on the subject)."""
         if not self.storage:
             return empty_result(result)
         if self.folder is not None:
+            if subject is not None:
+                return subject_scan(self.folder, result, *subject)
             return scan(self.folder, result)
         return qualified(self.storage, result)
 

@@ -26,6 +26,7 @@ import pyarrow as pa
 from credence.errors import CredenceError
 from credence.model import RESULT_SCHEMAS, RESULT_TABLES
 from credence.sql import lit, transaction
+from credence.store.layout import subject_files, write_layout
 
 RUN_SCHEMA_PREFIX = "run_"
 CURRENT_KEY = "current_run"  # in ``meta``: the id of the run every reader sees
@@ -82,6 +83,17 @@ def files_of(folder: Path | str, result: str) -> str:
 def scan(folder: Path | str, result: str) -> str:
     """SQL reading one result table of a run kept as files."""
     return f"read_parquet({lit(files_of(folder, result))})"
+
+
+def subject_scan(folder: Path | str, result: str, kind: str, code: str) -> str:
+    """SQL reading the files of ``result`` that can hold one subject's rows (all of them for a
+    run without a layout; the caller still filters on the subject)."""
+    files = subject_files(folder, result, kind, code)
+    if files is None:
+        return scan(folder, result)
+    if not files:
+        return empty_result(result)
+    return f"read_parquet([{', '.join(lit(f) for f in files)}])"
 
 
 def relation(con: duckdb.DuckDBPyConnection | None, storage: str, result: str) -> str:
@@ -141,6 +153,9 @@ class CatalogSink:
         folder.parent.mkdir(parents=True, exist_ok=True)
         return folder
 
+    def dataset_partitions(self, parts: int) -> None:
+        """The catalog's tables are indexed as it keeps them: the files' layout is not kept."""
+
     def dataset_written(self, result: str) -> None:
         self.write_sql(result, f"SELECT * FROM {scan(self._aside, result)}")
         shutil.rmtree(self._aside / result, ignore_errors=True)
@@ -194,6 +209,11 @@ class ParquetSink:
         folder = self.folder / result
         shutil.rmtree(folder, ignore_errors=True)
         return folder
+
+    def dataset_partitions(self, parts: int) -> None:
+        """The engine writes every table in ``parts`` partitions by subject: recorded with the
+        run, so a reader of one subject opens one file per table (``store/layout.py``)."""
+        write_layout(self.folder, parts)
 
     def dataset_written(self, result: str) -> None:
         """The engine's files are the table as they are."""

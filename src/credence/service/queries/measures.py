@@ -72,7 +72,8 @@ def measures_answer(
     """The measures in force on a subject and what they answer for ``purpose``."""
     measures = measures_of(con, run, kind, code)
     grade_row = con.execute(
-        f"SELECT grade FROM {run.table('scores')} WHERE subject_kind = ? AND subject_code = ?",
+        f"SELECT grade FROM {run.table('scores', (kind, code))} "
+        "WHERE subject_kind = ? AND subject_code = ?",
         [kind, code],
     ).fetchone()
     effects = PURPOSE_EFFECTS.get(purpose) or tuple(

@@ -40,8 +40,9 @@ def listings_of(
     rows = rows_as(
         con,
         "SELECT list_name, state, requirement_id, record_id, proposed_on, published_on, "
-        f"expires_on FROM {run.table('listings')} WHERE subject_kind = ? AND subject_code = ? "
-        f"AND (NOT ? OR state IN ({_PUBLIC})) ORDER BY list_name, published_on DESC, record_id",
+        f"expires_on FROM {run.table('listings', (kind, code))} WHERE subject_kind = ? "
+        f"AND subject_code = ? AND (NOT ? OR state IN ({_PUBLIC})) "
+        "ORDER BY list_name, published_on DESC, record_id",
         [kind, code, public],
     )
     return [ListingOut.model_validate(r) for r in rows]
@@ -52,7 +53,8 @@ def measures_of(
 ) -> list[MeasureOut]:
     rows = rows_as(
         con,
-        f"SELECT measure_id, via, effect, legal_basis FROM {run.table('subject_measures')} "
+        "SELECT measure_id, via, effect, legal_basis FROM "
+        f"{run.table('subject_measures', (kind, code))} "
         "WHERE subject_kind = ? AND subject_code = ? ORDER BY measure_id, via",
         [kind, code],
     )
@@ -66,9 +68,10 @@ def organisation(
 ) -> OrganisationOut:
     """One organisation's public page; NotFoundError for an unknown code (or a person's)."""
     run = basis.results
+    subject = ("organization", code)
     score = rows_as(
         con,
-        f"SELECT scored, score, grade FROM {run.table('scores')} "
+        f"SELECT scored, score, grade FROM {run.table('scores', subject)} "
         "WHERE subject_kind = 'organization' "
         "AND subject_code = ?",
         [code],
@@ -81,7 +84,7 @@ def organisation(
         if known is None:
             raise NotFoundError(f"no organisation {code} in this workspace")
     points = con.execute(
-        f"SELECT rating_id, points FROM {run.table('rating_points')} "
+        f"SELECT rating_id, points FROM {run.table('rating_points', subject)} "
         "WHERE subject_kind = 'organization' "
         "AND subject_code = ? ORDER BY rating_id",
         [code],
@@ -89,7 +92,7 @@ def organisation(
     penalties = rows_as(
         con,
         "SELECT record_id, rating_id, requirement_id, kind, category, source, occurred_at, "
-        f"expires_on, points_applied, legal_basis FROM {run.table('score_lines')} "
+        f"expires_on, points_applied, legal_basis FROM {run.table('score_lines', subject)} "
         "WHERE subject_kind = 'organization' AND subject_code = ? "
         f"AND category IN ({_LEGAL}) ORDER BY occurred_at DESC, record_id",
         [code],
