@@ -278,13 +278,15 @@ def _scaling(results: list[dict[str, Any]]) -> list[str]:
             "",
             f"Where the Spark job's time goes at {largest['records']:,} records (from Spark's "
             "event log: stages grouped by the step whose job ran them; wall time of the stages, "
-            "executors' CPU time, bytes written to the shuffle):",
+            "executors' CPU and garbage-collection time, bytes written to the shuffle and "
+            "spilled to disk):",
             "",
-            "| step | stages | tasks | wall s | executor CPU s | shuffle MB |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| step | stages | tasks | wall s | executor CPU s | GC s | shuffle MB | spill MB |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
             *(
                 f"| {row['step']} | {row['stages']} | {row['tasks']} | {row['wall_s']:.2f} | "
-                f"{row['cpu_s']:.2f} | {row['shuffle_mb']:.1f} |"
+                f"{row['cpu_s']:.2f} | {row.get('gc_s', 0):.2f} | {row['shuffle_mb']:.1f} | "
+                f"{row.get('spill_mb', 0):.1f} |"
                 for row in largest["spark"]["stages"]
             ),
         ]

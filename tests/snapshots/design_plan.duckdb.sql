@@ -77,47 +77,6 @@ FROM (VALUES
     'Provisions on random inspection of market entities'
   )) AS v(via, measure_id, effect, legal_basis);
 
--- cr_consent
-SELECT
-  subject_kind,
-  subject_code,
-  attributes ->> '$.scope' AS scope
-FROM records
-WHERE
-  kind IN ('consent.granted', 'consent.withdrawn')
-  AND NOT subject_code IS NULL
-  AND occurred_at <= CAST('2026-11-27' AS DATE)
-GROUP BY
-  subject_kind,
-  subject_code,
-  attributes ->> '$.scope'
-HAVING
-  NOT MAX(CASE WHEN kind = 'consent.granted' THEN occurred_at END) IS NULL
-  AND (
-    MAX(CASE WHEN kind = 'consent.withdrawn' THEN occurred_at END) IS NULL
-    OR MAX(CASE WHEN kind = 'consent.granted' THEN occurred_at END) > MAX(CASE WHEN kind = 'consent.withdrawn' THEN occurred_at END)
-  );
-
--- cr_subjects
-SELECT
-  s.subject_kind,
-  s.subject_code,
-  (
-    s.subject_kind = 'organization' OR NOT c.subject_code IS NULL
-  ) AS scored
-FROM subjects AS s
-LEFT JOIN (
-  SELECT
-    subject_kind,
-    subject_code
-  FROM cr_consent
-  WHERE
-    scope = 'scoring'
-) AS c
-  ON c.subject_kind = s.subject_kind AND c.subject_code = s.subject_code
-WHERE
-  s.first_seen <= CAST('2026-11-27' AS DATE);
-
 -- cr_kind_map
 SELECT
   kind,
@@ -135,10 +94,24 @@ FROM record_overrides
 GROUP BY
   record_id;
 
--- cr_matched
+-- cr_consent_records
+SELECT
+  subject_kind,
+  subject_code,
+  kind,
+  occurred_at,
+  attributes ->> '$.scope' AS scope
+FROM records
+WHERE
+  kind IN ('consent.granted', 'consent.withdrawn')
+  AND NOT subject_code IS NULL
+  AND occurred_at <= CAST('2026-11-27' AS DATE);
+
+-- cr_candidates
 SELECT
   r.record_id,
   r.source,
+  r.level,
   r.subject_kind,
   r.subject_code,
   r.kind,
@@ -166,17 +139,6 @@ JOIN cr_requirements AS q
   ON q.requirement_id = m.requirement_id
 LEFT JOIN cr_overrides AS o
   ON o.record_id = r.record_id
-LEFT JOIN (
-  SELECT
-    *
-  FROM cr_consent
-  WHERE
-    scope <> 'scoring'
-) AS pc
-  ON r.level = 'private'
-  AND pc.subject_kind = r.subject_kind
-  AND pc.subject_code = r.subject_code
-  AND pc.scope = r.source
 WHERE
   NOT r.subject_code IS NULL
   AND r.occurred_at <= CAST('2026-11-27' AS DATE)
@@ -201,10 +163,75 @@ WHERE
       r.subject_kind = 'organization' AND q.for_organization
     )
   )
-  AND (
-    r.level <> 'private' OR NOT pc.subject_code IS NULL
-  )
   AND CASE q.requirement_id WHEN 'TAX-EVASION' THEN r.amount >= 100000.0 ELSE TRUE END;
+
+-- cr_consent
+SELECT
+  subject_kind,
+  subject_code,
+  scope
+FROM cr_consent_records
+GROUP BY
+  subject_kind,
+  subject_code,
+  scope
+HAVING
+  NOT MAX(CASE WHEN kind = 'consent.granted' THEN occurred_at END) IS NULL
+  AND (
+    MAX(CASE WHEN kind = 'consent.withdrawn' THEN occurred_at END) IS NULL
+    OR MAX(CASE WHEN kind = 'consent.granted' THEN occurred_at END) > MAX(CASE WHEN kind = 'consent.withdrawn' THEN occurred_at END)
+  );
+
+-- cr_subjects
+SELECT
+  s.subject_kind,
+  s.subject_code,
+  (
+    s.subject_kind = 'organization' OR NOT c.subject_code IS NULL
+  ) AS scored
+FROM subjects AS s
+LEFT JOIN (
+  SELECT
+    subject_kind,
+    subject_code
+  FROM cr_consent
+  WHERE
+    scope = 'scoring'
+) AS c
+  ON c.subject_kind = s.subject_kind AND c.subject_code = s.subject_code
+WHERE
+  s.first_seen <= CAST('2026-11-27' AS DATE);
+
+-- cr_matched
+SELECT
+  c.record_id,
+  c.source,
+  c.subject_kind,
+  c.subject_code,
+  c.kind,
+  c.occurred_at,
+  c.amount,
+  c.requirement_id,
+  c.points,
+  c.cap,
+  c.black,
+  c.voided,
+  c.repaired_on,
+  c.valid
+FROM cr_candidates AS c
+LEFT JOIN (
+  SELECT
+    *
+  FROM cr_consent
+  WHERE
+    scope <> 'scoring'
+) AS pc
+  ON c.level = 'private'
+  AND pc.subject_kind = c.subject_kind
+  AND pc.subject_code = c.subject_code
+  AND pc.scope = c.source
+WHERE
+  c.level <> 'private' OR NOT pc.subject_code IS NULL;
 
 -- score_lines
 SELECT

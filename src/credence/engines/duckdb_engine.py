@@ -52,7 +52,9 @@ class DuckDBEngine:
             if progress:
                 progress(step.name, index, len(plan.steps))
             sql = exp.replace_tables(step.query, mapping).sql(dialect=self.dialect)
-            if step.name not in outputs:
+            if step.local:  # read by one later step: streamed there, never kept
+                self.con.execute(f"CREATE OR REPLACE TEMP VIEW {step.name} AS {sql}")
+            elif step.name not in outputs:
                 self.con.execute(f"CREATE OR REPLACE TEMP TABLE {step.name} AS {sql}")
             elif sink.catalog_table(step.name) is not None:
                 columns = RESULT_SCHEMAS[step.name]
@@ -75,7 +77,7 @@ class DuckDBEngine:
             for index, step in enumerate(plan.steps):
                 if progress:
                     progress(step.name, index, len(plan.steps))
-                kind = "TEMP TABLE" if step.temporary else "TABLE"
+                kind = "TEMP VIEW" if step.local else "TEMP TABLE" if step.temporary else "TABLE"
                 sql = step.sql(self.dialect)
                 self.con.execute(f"CREATE OR REPLACE {kind} {step.name} AS {sql}")
             self.con.execute("COMMIT")

@@ -6,22 +6,22 @@ Inputs are the workspace's committed Parquet batches and the catalog tables the 
 read them all, and write the results as Parquet datasets into the run's folder (each file sorted
 by subject). The driver plans and counts; no row passes through it either way.
 
-One shuffle for the whole plan. Every step after the inputs works per subject, so the records
-are read once (only the columns the plan names) and exchanged once, hash-partitioned by
-``(subject_kind, subject_code)``; the subjects table travels in the same exchange (one union,
-split again after it), so both come out in the same partitions. That frame is cached, and so is
-every step: a cached frame keeps the partitioning of the plan that built it, and filters,
-projections, per-subject groupings, windows, unions and joins on the subject keep it too, so
-Spark adds no exchange later, whether it joins two per-subject tables by broadcast or merge.
-Everything keyed otherwise (requirements, kind map, measures, record decisions, links) is small
-and broadcast by an explicit hint, whatever Spark estimates its size to be. Adaptive execution
-stays on; the engine pins the two session settings the partitioning relies on.
+One shuffle for the whole plan. The record-local steps (``Step.local``: a record at a time,
+joined with small tables by broadcast) are planned over the records as they are read; what they
+keep crosses one exchange, hash-partitioned by ``(subject_kind, subject_code)``, with the
+subjects table (one union, split again after it), so both come out in the same partitions. The
+records themselves cross it only if a step keyed by subject reads them. That frame is cached,
+and so is every later step: a cached frame keeps the partitioning of the plan that built it, and
+filters, projections, per-subject groupings, windows, unions and joins on the subject keep it
+too, so Spark adds no exchange later, whether it joins two per-subject tables by broadcast or
+merge. Everything keyed otherwise (requirements, kind map, measures, record decisions, links) is
+small and broadcast by an explicit hint, whatever Spark estimates its size to be. Adaptive
+execution stays on; the engine pins the two session settings the partitioning relies on.
 
 Caching every step, rather than writing bucketed tables or fusing steps, keeps the seam as it
-was (one SQL statement per step) and needs no warehouse. The price: every record crosses the
-exchange and the cache, where the old plan moved only the matched ones. A ruleset with kind
-prefixes adds one small exchange, by kind, of the distinct kinds seen. ``shuffle_report`` counts
-the exchanges of each materialised step from Spark's executed (final) plans.
+was (one SQL statement per step) and needs no warehouse. A ruleset with kind prefixes adds one
+small exchange, by kind, of the distinct kinds seen. ``shuffle_report`` counts the exchanges of
+each materialised step from Spark's executed (final) plans.
 """
 
 from __future__ import annotations
@@ -98,6 +98,8 @@ def local_session(
         event_log.mkdir(parents=True, exist_ok=True)
         builder = builder.config("spark.eventLog.enabled", "true").config(
             "spark.eventLog.dir", event_log.resolve().as_uri()
+        ).config("spark.eventLog.rolling.enabled", "false").config(
+            "spark.eventLog.compress", "false"  # one plain JSON-lines file, read by bench/
         )
     session = (
         builder.master(master)
@@ -170,6 +172,7 @@ class SparkEngine:
         for key, value in SESSION_SETTINGS.items():
             session.conf.set(key, value)
         self._records: DataFrame | None = None
+        self._filtered: DataFrame | None = None  # the records a step can read, as read
         self._by_subject: dict[str, DataFrame] = {}
 
     @property
@@ -284,15 +287,32 @@ class SparkEngine:
         _broadcast(frame.coalesce(1)).createOrReplaceTempView(name)
 
     def run_plan(self, plan: Plan, progress: StepProgress | None = None) -> None:
+        """Every step in order. Record-local steps are planned over the records where they are
+        read; at the first step keyed by subject, what they keep crosses the one exchange with
+        the subject-keyed tables (``_exchange``); each step after it is cached."""
         _release(self.spark, plan)
-        self._partition_inputs(record_columns(plan), plan)
+        self._records_view(plan)
+        local: dict[str, DataFrame] = {}
+        exchanged = False
         for index, step in enumerate(plan.steps):
             if progress:
                 progress(step.name, index, len(plan.steps))
+            if step.local:
+                if exchanged:
+                    raise CredenceError(f"internal: record-local step {step.name} after a step "
+                                        "keyed by subject")  # fmt: skip
+                local[step.name] = self.spark.sql(step.sql(self.dialect))
+                local[step.name].createOrReplaceTempView(step.name)
+                continue
+            if not exchanged and step.name not in SMALL_STEPS:
+                self._exchange(local, plan)
+                exchanged = True
             self.spark.sparkContext.setJobDescription(f"credence {step.name}")
             frame = _materialise(self.spark.sql(step.sql(self.dialect)))
             view = _broadcast(frame) if step.name in SMALL_STEPS else frame
             view.createOrReplaceTempView(step.name)
+        if not exchanged:
+            self._exchange(local, plan)
         if progress:
             progress("done", len(plan.steps), len(plan.steps))
 
@@ -301,29 +321,38 @@ class SparkEngine:
             raise CredenceError("the Spark engine takes no query parameters")
         return [row.asDict() for row in self.spark.sql(sql).collect()]
 
-    def _partition_inputs(self, columns: list[str], plan: Plan) -> None:
-        """The one exchange: records and subject-keyed tables, together, by subject.
-
-        Records of kinds no step can read (no requirement names them, nor consent) are dropped
-        before the exchange, so only the records that can count cross the network.
-        """
+    def _records_view(self, plan: Plan) -> None:
+        """``records`` as read, before any exchange: only the kinds some step can read, and (when
+        only record-local steps read them) only the days each kind can count on."""
         from pyspark.sql import functions as f
 
         if self._records is None:
             self.register_records([])
         assert self._records is not None
-        records = self._records.select(*columns)
+        records = self._records
         if plan.record_kinds is not None:
             wanted = f.col("kind").isin(sorted(plan.record_kinds))
             for prefix in plan.record_kind_prefixes:
                 wanted = wanted | f.col("kind").startswith(prefix)
             records = records.where(wanted)
-        if plan.record_since and not plan.record_kind_prefixes and _reads_records(plan) <= {
-            "cr_consent",
-            "cr_matched",
-        }:
+        readers = _reads_records(plan)
+        if plan.record_since and not plan.record_kind_prefixes and all(
+            step.local for step in plan.steps if step.name in readers
+        ):
             records = records.where(_within_reach(plan))
-        inputs = {"records": records, **self._by_subject}
+        records.createOrReplaceTempView("records")
+        self._filtered = records
+
+    def _exchange(self, local: dict[str, DataFrame], plan: Plan) -> None:
+        """The one exchange: what the record-local steps keep, and the subject-keyed tables,
+        together, by subject. The records themselves cross it only when a step keyed by subject
+        reads them (only the columns the plan names)."""
+        from pyspark.sql import functions as f
+
+        inputs = {**local, **self._by_subject}
+        if any(not step.local for step in plan.steps if step.name in _reads_records(plan)):
+            assert self._filtered is not None
+            inputs["records"] = self._filtered.select(*record_columns(plan))
         tagged = [frame.withColumn(_ORIGIN, f.lit(name)) for name, frame in inputs.items()]
         union = tagged[0]
         for frame in tagged[1:]:
@@ -421,7 +450,7 @@ def _materialise(frame: DataFrame) -> DataFrame:
 
 
 def _materialised(plan: Plan) -> list[str]:
-    return [INPUTS, *(step.name for step in plan.steps)]
+    return [INPUTS, *(step.name for step in plan.steps if not step.local)]
 
 
 def _release(session: SparkSession, plan: Plan) -> None:

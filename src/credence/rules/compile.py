@@ -39,6 +39,9 @@ class Step:
     name: str
     query: exp.Expr
     temporary: bool
+    # Reads one record at a time (the records and small constant steps only): an engine may run
+    # it where the records are read, before moving any data, and need not keep it.
+    local: bool = False
 
     def sql(self, dialect: str = "duckdb") -> str:
         return self.query.sql(dialect=dialect)
@@ -285,33 +288,28 @@ def compile_plan(ruleset: Ruleset, as_of: date) -> Plan:
     """The ruleset as one plan of SQL steps for the given as-of date."""
     day = date_literal(as_of)
     score = exp.column("score", table="t")
+    consent = {"granted": lit(CONSENT_GRANTED), "withdrawn": lit(CONSENT_WITHDRAWN)}
     steps = [
         Step("cr_requirements", _requirements_table(ruleset, as_of), True),
         Step("cr_measures", _measures_table(ruleset), True),
-        Step(
-            "cr_consent",
-            fill(
-                skeleton.CONSENT,
-                as_of=day,
-                granted=lit(CONSENT_GRANTED),
-                withdrawn=lit(CONSENT_WITHDRAWN),
-            ),
-            True,
-        ),
-        Step("cr_subjects", fill(skeleton.SUBJECTS, as_of=day, scoring=lit(SCORING_SCOPE)), True),
         Step("cr_kind_map", _kind_map(ruleset), True),
         Step("cr_overrides", sqlglot.parse_one(skeleton.OVERRIDES, read=TEMPLATE_DIALECT), True),
+        Step("cr_consent_records", fill(skeleton.CONSENT_RECORDS, as_of=day, **consent), True,
+             local=True),
         Step(
-            "cr_matched",
+            "cr_candidates",
             fill(
-                skeleton.MATCHED,
+                skeleton.CANDIDATES,
                 as_of=day,
                 clean_start=date_literal(_clean_start(ruleset, as_of)),
-                scoring=lit(SCORING_SCOPE),
                 residual=_residual_case(ruleset),
             ),
             True,
+            local=True,
         ),
+        Step("cr_consent", fill(skeleton.CONSENT, **consent), True),
+        Step("cr_subjects", fill(skeleton.SUBJECTS, as_of=day, scoring=lit(SCORING_SCOPE)), True),
+        Step("cr_matched", fill(skeleton.MATCHED, scoring=lit(SCORING_SCOPE)), True),
         Step("score_lines", fill(skeleton.LINES, as_of=day), False),
         Step(
             "rating_points", sqlglot.parse_one(skeleton.RATING_POINTS, read=TEMPLATE_DIALECT), False

@@ -29,11 +29,19 @@ def fill(template: str, **parts: exp.Expr) -> exp.Expr:
     return tree.transform(swap)
 
 
-CONSENT = """
-SELECT subject_kind, subject_code, GET_JSON_OBJECT(attributes, '$.scope') AS scope
+# Record-local (``Step.local``): one record at a time, so an engine may run it where the records
+# are read and move only what it keeps.
+CONSENT_RECORDS = """
+SELECT subject_kind, subject_code, kind, occurred_at,
+       GET_JSON_OBJECT(attributes, '$.scope') AS scope
 FROM records
 WHERE kind IN (__granted__, __withdrawn__) AND subject_code IS NOT NULL AND occurred_at <= __as_of__
-GROUP BY subject_kind, subject_code, GET_JSON_OBJECT(attributes, '$.scope')
+"""
+
+CONSENT = """
+SELECT subject_kind, subject_code, scope
+FROM cr_consent_records
+GROUP BY subject_kind, subject_code, scope
 HAVING MAX(CASE WHEN kind = __granted__ THEN occurred_at END) IS NOT NULL
    AND (MAX(CASE WHEN kind = __withdrawn__ THEN occurred_at END) IS NULL
         OR MAX(CASE WHEN kind = __granted__ THEN occurred_at END)
@@ -69,9 +77,10 @@ GROUP BY record_id
 
 # Only what a later step reads: records valid today (lines), records of black-list requirements
 # (listings, their history included) and negative records inside the red list's clean window.
-MATCHED = """
-SELECT r.record_id, r.source, r.subject_kind, r.subject_code, r.kind, r.occurred_at, r.amount,
-       q.requirement_id, q.points, q.cap, q.black,
+# Record-local: each record meets the small tables alone (requirements, kinds, decisions).
+CANDIDATES = """
+SELECT r.record_id, r.source, r.level, r.subject_kind, r.subject_code, r.kind, r.occurred_at,
+       r.amount, q.requirement_id, q.points, q.cap, q.black,
        COALESCE(o.voided, FALSE) AS voided, o.repaired_on,
        (NOT COALESCE(o.voided, FALSE)
         AND (q.valid_after IS NULL OR r.occurred_at > q.valid_after)
@@ -80,9 +89,6 @@ FROM records AS r
 JOIN cr_kind_map AS m ON r.kind = m.kind
 JOIN cr_requirements AS q ON q.requirement_id = m.requirement_id
 LEFT JOIN cr_overrides AS o ON o.record_id = r.record_id
-LEFT JOIN (SELECT * FROM cr_consent WHERE scope <> __scoring__) AS pc
-  ON r.level = 'private' AND pc.subject_kind = r.subject_kind
- AND pc.subject_code = r.subject_code AND pc.scope = r.source
 WHERE r.subject_code IS NOT NULL AND r.occurred_at <= __as_of__
   AND (q.black
        OR (NOT COALESCE(o.voided, FALSE)
@@ -90,8 +96,18 @@ WHERE r.subject_code IS NOT NULL AND r.occurred_at <= __as_of__
                 OR (q.points < 0 AND r.occurred_at > __clean_start__))))
   AND ((r.subject_kind = 'person' AND q.for_person)
        OR (r.subject_kind = 'organization' AND q.for_organization))
-  AND (r.level <> 'private' OR pc.subject_code IS NOT NULL)
   AND __residual__
+"""
+
+# A private record counts only with its subject's consent to that source (per subject).
+MATCHED = """
+SELECT c.record_id, c.source, c.subject_kind, c.subject_code, c.kind, c.occurred_at, c.amount,
+       c.requirement_id, c.points, c.cap, c.black, c.voided, c.repaired_on, c.valid
+FROM cr_candidates AS c
+LEFT JOIN (SELECT * FROM cr_consent WHERE scope <> __scoring__) AS pc
+  ON c.level = 'private' AND pc.subject_kind = c.subject_kind
+ AND pc.subject_code = c.subject_code AND pc.scope = c.source
+WHERE c.level <> 'private' OR pc.subject_code IS NOT NULL
 """
 
 LINES = """
