@@ -172,7 +172,6 @@ class SparkEngine:
         for key, value in SESSION_SETTINGS.items():
             session.conf.set(key, value)
         self._records: DataFrame | None = None
-        self._filtered: DataFrame | None = None  # the records a step can read, as read
         self._by_subject: dict[str, DataFrame] = {}
 
     @property
@@ -291,7 +290,7 @@ class SparkEngine:
         read; at the first step keyed by subject, what they keep crosses the one exchange with
         the subject-keyed tables (``_exchange``); each step after it is cached."""
         _release(self.spark, plan)
-        self._records_view(plan)
+        records = self._records_view(plan)
         local: dict[str, DataFrame] = {}
         exchanged = False
         for index, step in enumerate(plan.steps):
@@ -305,14 +304,14 @@ class SparkEngine:
                 local[step.name].createOrReplaceTempView(step.name)
                 continue
             if not exchanged and step.name not in SMALL_STEPS:
-                self._exchange(local, plan)
+                self._exchange(local, records, plan)
                 exchanged = True
             self.spark.sparkContext.setJobDescription(f"credence {step.name}")
             frame = _materialise(self.spark.sql(step.sql(self.dialect)))
             view = _broadcast(frame) if step.name in SMALL_STEPS else frame
             view.createOrReplaceTempView(step.name)
         if not exchanged:
-            self._exchange(local, plan)
+            self._exchange(local, records, plan)
         if progress:
             progress("done", len(plan.steps), len(plan.steps))
 
@@ -321,7 +320,7 @@ class SparkEngine:
             raise CredenceError("the Spark engine takes no query parameters")
         return [row.asDict() for row in self.spark.sql(sql).collect()]
 
-    def _records_view(self, plan: Plan) -> None:
+    def _records_view(self, plan: Plan) -> DataFrame:
         """``records`` as read, before any exchange: only the kinds some step can read, and (when
         only record-local steps read them) only the days each kind can count on."""
         from pyspark.sql import functions as f
@@ -341,9 +340,9 @@ class SparkEngine:
         ):
             records = records.where(_within_reach(plan))
         records.createOrReplaceTempView("records")
-        self._filtered = records
+        return records
 
-    def _exchange(self, local: dict[str, DataFrame], plan: Plan) -> None:
+    def _exchange(self, local: dict[str, DataFrame], records: DataFrame, plan: Plan) -> None:
         """The one exchange: what the record-local steps keep, and the subject-keyed tables,
         together, by subject. The records themselves cross it only when a step keyed by subject
         reads them (only the columns the plan names)."""
@@ -351,8 +350,7 @@ class SparkEngine:
 
         inputs = {**local, **self._by_subject}
         if any(not step.local for step in plan.steps if step.name in _reads_records(plan)):
-            assert self._filtered is not None
-            inputs["records"] = self._filtered.select(*record_columns(plan))
+            inputs["records"] = records.select(*record_columns(plan))
         tagged = [frame.withColumn(_ORIGIN, f.lit(name)) for name, frame in inputs.items()]
         union = tagged[0]
         for frame in tagged[1:]:
