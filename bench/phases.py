@@ -47,7 +47,12 @@ def ingest(folder: Path, ws_root: Path) -> dict[str, Any]:
         report = ingest_file(ws, Path(data), load_mapping(Path(mapping)))
         loaded += report.loaded
         quarantined += report.quarantined
-    return {"loaded": loaded, "quarantined": quarantined}
+    con = ws.connect(read_only=True)
+    try:
+        digest = con.execute("SELECT sum(hash(record_id))::VARCHAR FROM records").fetchall()
+    finally:
+        con.close()
+    return {"loaded": loaded, "quarantined": quarantined, "id_digest": digest[0][0]}
 
 
 def score(ws_root: Path, end: str) -> dict[str, Any]:
@@ -126,6 +131,10 @@ def main(argv: list[str]) -> None:
         figures = incremental_run(Path(args[0]), args[1], int(args[2]), links=links)
     elif phase == "floor":
         figures = floor(Path(args[0]), args[1])
+    elif phase == "ingest_floor":
+        from bench.ingest_floor import ingest_floor
+
+        figures = ingest_floor(Path(args[0]), Path(args[1]))
     else:
         raise SystemExit(f"unknown phase {phase!r}")
     figures.update(seconds=round(time.perf_counter() - started, 2), peak_rss_mb=round(_peak_mb()))

@@ -171,23 +171,26 @@ def test_a_small_intake_in_a_transaction_writes_what_a_file_ingest_writes(
     assert found["small"][2] == (size + 2, size, 1, 1)
 
 
-def test_a_plain_posted_row_is_written_as_a_file_ingest_writes_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A JSON Lines file of plain rows, checked in Python by the small intake (no statement)
-    and in SQL by the file path: the same inline records, down to the record ids."""
+def test_a_posted_jsonl_file_is_written_as_a_file_ingest_writes_it(tmp_path: Path) -> None:
+    """A JSON Lines file of rows, taken in by the small intake (inside a transaction, counted
+    in Python) and by the file path: the same inline records, down to the record ids."""
     mapping = _late_mapping(tmp_path)
     rows = [{"case": f"J{n}", "kind": "ORG", "code": FIRM, "event": "UNF", "day": f"2026-04-0{n}"}
             for n in range(1, 4)]  # fmt: skip
     path = tmp_path / "rows.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in [*rows, rows[0]]), encoding="utf-8")
+    bad = [
+        {**rows[0], "case": "B1", "code": FIRM[:-1] + ("0" if FIRM[-1] != "0" else "1")},
+        {**rows[0], "case": "B2", "day": "2999-01-01"},
+        {**rows[0], "case": "B3", "kind": "PER", "code": "110101199002300011"},  # no 30 Feb
+    ]
+    lines = "".join(json.dumps(r) + "\n" for r in [*rows, rows[0], *bad])
+    path.write_text(lines, encoding="utf-8")
     found = {}
     for way in ("file", "small"):
         ws = Workspace.init(tmp_path / way)
         if way == "file":
             report = ingest_file(ws, path, mapping)
         else:
-            monkeypatch.setattr(pipeline, "small_check_sql", None)  # no SQL check on this path
             report = _small_intake(ws, path, mapping).report
         con = ws.connect(read_only=True)
         try:
@@ -196,11 +199,39 @@ def test_a_plain_posted_row_is_written_as_a_file_ingest_writes_it(
                     "SELECT * EXCLUDE (ingested_at) FROM inline_records ORDER BY record_id"
                 ).fetchall(),
                 (report.rows_in, report.loaded, report.duplicates, report.quarantined),
+                con.execute(
+                    "SELECT row_number, field, reason, detail FROM quarantine ORDER BY row_number"
+                ).fetchall(),
             )
         finally:
             con.close()
     assert found["small"] == found["file"]
-    assert found["small"][1] == (4, 3, 1, 0)
+    assert found["small"][1] == (7, 3, 1, 3)
+    assert [(n, reason) for n, _, reason, _ in found["small"][2]] == [
+        (5, "bad_check_digit"), (6, "future_date"), (7, "bad_check_digit"),
+    ]  # fmt: skip
+
+
+def test_a_posted_row_is_checked_by_a_statement_prepared_once(tmp_path: Path) -> None:
+    """The second post of a source on the same connection runs the statement the first
+    prepared: one prepared statement, and the second row checked by it."""
+    mapping = _late_mapping(tmp_path)
+    ws = Workspace.init(tmp_path / "ws")
+    con = ws.connect()
+    try:
+        for n in (1, 2):
+            path = tmp_path / f"row{n}.jsonl"
+            row = {"case": f"J{n}", "kind": "ORG", "code": FIRM, "event": "UNF", "day": "2026-04-0"}
+            path.write_text(json.dumps({**row, "day": f"2026-04-0{n}"}) + "\n", encoding="utf-8")
+            con.execute("BEGIN TRANSACTION")
+            assert ingest_small(ws, con, path, mapping).report.loaded == 1
+            con.execute("COMMIT")
+        names = con.execute(
+            "SELECT name FROM duckdb_prepared_statements() WHERE name LIKE 'credence_stage_%'"
+        ).fetchall()
+        assert len(names) == 1
+    finally:
+        con.close()
 
 
 def _late_mapping(tmp_path: Path) -> SourceMapping:

@@ -29,7 +29,6 @@ import duckdb
 
 from credence.actions.scope import Actor
 from credence.errors import IngestError, NotFoundError
-from credence.ingest.codes import ensure_check_functions
 from credence.ingest.mapping import SourceMapping
 from credence.ingest.pipeline import IngestReport
 from credence.ingest.registry import stored_mapping
@@ -151,7 +150,6 @@ def post_record(scope: RecordScope, by: Actor, source: str, row: dict[str, Any])
         # The subjects' history in Parquet is read on a second thread while their new record
         # is written (both wait on I/O and decoding outside the interpreter lock).
         reading: dict[tuple[str, str], Future[list[dict[str, Any]]]] = {}
-        ensure_check_functions(con)  # outside the transaction, whose rollback would drop them
         with transaction(con):
             try:
                 small = ingest_small(

@@ -18,9 +18,9 @@
 11. ``missing_consent``: the source needs consent and the row has no consent_ref
 
 Rows with an empty code but a name hint pass with ``subject_code`` NULL (resolved later).
-Each check is a SQL condition over the typed row ``t``, the code lookup ``k`` (kind, raw, code,
-valid, shown) and the category lookup ``g`` (category, forbidden); its detail is a SQL text
-expression over the checked row ``t`` (typed columns plus ``code_shown``); see ``plan.py``.
+Each check is a SQL condition over the typed row ``t`` with its code and category checked
+(``subject_code``, ``code_valid``, ``code_shown``, ``category_forbidden``: ``check_sql.py``);
+its detail is a SQL text expression over the same row; see ``plan.py``.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class Check:
 
     reason: str
     field: str
-    condition: str  # SQL over t, k, g: true when the row fails
+    condition: str  # SQL over t: true when the row fails
     detail: str  # SQL text over the checked row t: what the value was
     field_sql: str | None = None  # when the field is the row's own (a column's name)
 
@@ -110,7 +110,7 @@ def _subject_checks() -> list[Check]:
         Check(
             "bad_check_digit",
             "subject_code",
-            "t.code_raw IS NOT NULL AND NOT coalesce(k.valid, FALSE)",
+            "t.code_raw IS NOT NULL AND NOT t.code_valid",
             bad_code,
         ),
     ]
@@ -176,7 +176,7 @@ def row_checks(mapping: SourceMapping, today: date) -> list[Check]:
     if f.category is not None:
         forbidden = f"'category ' || {_quoted('t.category')} || ' is a forbidden data category'"
         checks.append(
-            Check("forbidden_category", "category", "coalesce(g.forbidden, FALSE)", forbidden)
+            Check("forbidden_category", "category", "t.category_forbidden", forbidden)
         )
     if mapping.consent_required:
         checks.append(

@@ -21,20 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from credence.errors import IngestError
-from credence.ingest import quarantine
-from credence.ingest.codes import (
-    CHECK_CODE_FN,
-    FORBIDDEN_FN,
-    CodeBook,
-    category_table,
-    ensure_check_functions,
-)
+from credence.ingest import prepared, quarantine
 from credence.ingest.mapping import SourceMapping
-from credence.ingest.plain_rows import plain_rows
-from credence.ingest.plan import CATS, CHUNK, CODES, SRC, ChunkPlan
+from credence.ingest.plan import CHUNK, SRC, ChunkPlan
 from credence.ingest.readers import SourceFile, Unreadable, fingerprint, open_source
 from credence.ingest.registry import register_source
 from credence.ingest.staging import INLINE_MAX_ROWS, INLINE_NEW, STAGED_SCHEMA, Staging
@@ -193,30 +184,27 @@ def stage_file(
     plan = ChunkPlan(mapping, source.format, source.types, date.today())
     ingested_at = datetime.now(UTC)
     staged_sql = plan.staged_sql(report.batch_id, ingested_at)
-    small = source.total_rows is not None and source.total_rows <= INLINE_MAX_ROWS
-    codebook = None if small else CodeBook(con)  # a few rows are checked in one statement
+    if plan.format == "jsonl":  # the lines' values extracted in the same statement
+        staged_sql = f"WITH {SRC} AS ({plan.src_sql()}) SELECT * FROM ({staged_sql})"
 
     def set_aside() -> None:
         lines = source.take_unreadable()
         report.rows_in += staging.add_rows(con, unreadable_rows(plan, lines, report.batch_id))
 
-    try:
-        for chunk in source.chunks():
-            set_aside()
-            if small and staging.in_memory:  # plain rows need no statement at all
-                rows = plain_rows(plan, chunk, report.batch_id, ingested_at)
-                if rows is not None:
-                    report.rows_in += staging.extend(con, rows)
-                    continue
-            report.rows_in += _stage_chunk(
-                con, plan, codebook, plan.prepare(chunk), staging, staged_sql, small
-            )
-            if progress is not None:
-                progress(report.rows_in, source.total_rows)
+    for chunk in source.chunks():
         set_aside()
-    finally:
-        if codebook is not None:
-            codebook.close()
+        if staging.in_memory and prepared.can_prepare(plan, chunk):  # a few rows, as posted
+            rows = prepared.staged_rows(con, plan, chunk, report.batch_id, ingested_at)
+            report.rows_in += staging.extend(con, rows)
+            continue
+        con.register(CHUNK, plan.prepare(chunk))
+        try:
+            report.rows_in += staging.add(con, staged_sql)
+        finally:
+            con.unregister(CHUNK)
+        if progress is not None:
+            progress(report.rows_in, source.total_rows)
+    set_aside()
     if progress is not None:
         progress(report.rows_in, report.rows_in)
 
@@ -242,70 +230,6 @@ def unreadable_rows(
         }
         for line in lines
     ]
-
-
-def _stage_chunk(
-    con: duckdb.DuckDBPyConnection,
-    plan: ChunkPlan,
-    codebook: CodeBook | None,
-    chunk: pa.Table,
-    staging: Staging,
-    staged_sql: str,
-    small: bool = False,
-) -> int:
-    """Register the chunk and its lookups (Arrow tables), then stage its checked rows.
-
-    A ``small`` chunk (a few rows) is checked in one statement instead (``small_check_sql``):
-    for a few rows, planning each statement is most of the cost.
-    """
-    con.register(CHUNK, chunk)
-    if small:
-        try:
-            ensure_check_functions(con)
-            return staging.add(con, small_check_sql(plan, staged_sql))
-        finally:
-            con.unregister(CHUNK)
-    try:
-        src_sql = plan.src_sql()
-        if src_sql is not None:
-            con.register(SRC, con.sql(src_sql).to_arrow_table())
-        pairs_sql = plan.code_pairs_sql()
-        if pairs_sql is not None:
-            assert codebook is not None  # made for every chunk that is not small
-            con.register(CODES, codebook.lookup(pairs_sql))
-        categories_sql = plan.categories_sql()
-        if categories_sql is not None:
-            values = [value for (value,) in con.execute(categories_sql).fetchall()]
-            con.register(CATS, category_table(values))
-        return staging.add(con, staged_sql)
-    finally:
-        for name in (CHUNK, SRC, CODES, CATS):
-            con.unregister(name)
-
-
-def small_check_sql(plan: ChunkPlan, staged_sql: str) -> str:
-    """The chunk's whole check as one statement: the parsed values, the code lookup and the
-    category safeguard become common table expressions, the lookups calling the same Python
-    checks through SQL functions (``codes.ensure_check_functions``)."""
-    parts: list[str] = []
-    src_sql = plan.src_sql()
-    if src_sql is not None:
-        parts.append(f"{SRC} AS ({src_sql})")
-    pairs_sql = plan.code_pairs_sql()
-    if pairs_sql is not None:
-        parts.append(
-            f"{CODES} AS (SELECT kind, raw, c.code AS code, c.valid AS valid, c.shown AS shown "
-            f"FROM (SELECT kind, raw, {CHECK_CODE_FN}(kind, raw) AS c FROM ({pairs_sql})))"
-        )
-    categories_sql = plan.categories_sql()
-    if categories_sql is not None:
-        parts.append(
-            f"{CATS} AS (SELECT v.category, {FORBIDDEN_FN}(v.category) AS forbidden "
-            f"FROM ({categories_sql}) AS v(category))"
-        )
-    if not parts:
-        return staged_sql
-    return f"WITH {', '.join(parts)} SELECT * FROM ({staged_sql})"
 
 
 def commit_batch(

@@ -1,20 +1,24 @@
 """The SQL that maps and checks one chunk, vectorised in DuckDB over the registered Arrow chunk.
 
 Layers: the source (each mapped column as trimmed text, NULL when empty: cleaned in Arrow for
-CSV and Parquet, extracted in SQL for JSON Lines) → typed canonical values → the checks of
-``checks.py`` joined with the code and category lookups → one staged row per input row: the
-record's columns when good, reason, field, detail and the original row as JSON when bad.
+CSV and Parquet, extracted in SQL for JSON Lines) → typed canonical values → codes and
+categories checked in SQL (``check_sql.py``) → the checks of ``checks.py``, first failure wins →
+one staged row per input row: the record's columns when good, reason, field, detail and the
+original row as JSON when bad.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from credence.birth_regions import REGIONS_TABLE, region_periods
 from credence.bounds import CONTROL_PATTERN, VALUE_CHARS
 from credence.errors import IngestError
+from credence.ingest import check_sql
 from credence.ingest.checks import row_checks
 from credence.ingest.mapping import SourceMapping
 from credence.ingest.readers import LINE, PREFIX, ROW, Format
@@ -22,11 +26,18 @@ from credence.ingest.sql import ident, sql_list
 from credence.model import RECORD_COLUMNS
 from credence.sql import lit
 
-CHUNK, SRC, CODES, CATS = "__chunk", "__src", "__codes", "__cats"
+CHUNK, SRC, PREPARED_REGIONS = "__chunk", "__src", "__regions"
+DIALECT = "duckdb"
 STAGED_EXTRA = {"reason": "VARCHAR", "field": "VARCHAR", "detail": "VARCHAR", "raw": "VARCHAR"}
 NATIVE_DATE = f"{PREFIX}date"
 _BLANKS = "chr(32) || chr(9) || chr(10) || chr(13)"
 _NULL = "CAST(NULL AS VARCHAR)"
+
+
+@functools.cache
+def region_values() -> str:
+    """The region periods as a VALUES list (for a statement that may read no table)."""
+    return "VALUES " + ", ".join(f"({lit(r)}, {a}, {b})" for r, a, b in region_periods())
 
 
 def _json_object(pairs: dict[str, str]) -> str:
@@ -103,7 +114,7 @@ class ChunkPlan:
             f" FROM {CHUNK} WHERE trim({line}, {_BLANKS}) <> ''))"
         )
 
-    # -- lookups computed in Python once per distinct value --------------------------------
+    # -- layer 2: canonical values ----------------------------------------------------------
     def subject_kind_expr(self) -> str:
         spec = self.mapping.subject_kind
         if spec.value is not None:
@@ -114,26 +125,6 @@ class ChunkPlan:
             return f"CASE {column} {whens} END"
         return f"CASE WHEN lower({column}) IN ('person', 'organization') THEN lower({column}) END"
 
-    def code_pairs_sql(self) -> str | None:
-        """Distinct (subject kind, raw code) pairs of the chunk, for the code book."""
-        code = self.mapping.fields.subject_code
-        if code is None:
-            return None
-        kind = self.subject_kind_expr()
-        return (
-            f"SELECT DISTINCT {kind} AS kind, {self.col(code)} AS raw FROM {self.relation}"
-            f" WHERE {self.col(code)} IS NOT NULL AND {kind} IS NOT NULL"
-        )
-
-    def categories_sql(self) -> str | None:
-        """Distinct per-row categories of the chunk, for the safeguard lookup."""
-        column = self.mapping.fields.category
-        if column is None:
-            return None
-        value = self.col(column)
-        return f"SELECT DISTINCT {value} FROM {self.relation} WHERE {value} IS NOT NULL"
-
-    # -- layer 2: canonical values ----------------------------------------------------------
     def _kind_expr(self) -> str:
         spec = self.mapping.fields.kind
         if spec.value is not None:
@@ -198,8 +189,43 @@ class ChunkPlan:
         )
         return f"CASE {whens} END" if whens else _NULL
 
-    # -- layer 3: the checks, first failure wins --------------------------------------------
-    def checked_sql(self) -> str:
+    # -- layer 3: codes and categories checked (``check_sql.py``), then the checks -----------
+    def coded_sql(self, regions: str = REGIONS_TABLE) -> str:
+        """The typed row plus ``subject_code`` (compact), ``code_valid``, ``code_shown`` and
+        ``category_forbidden``, all computed in SQL; a person's birth region is joined with
+        python-stdnum's region periods (the catalog's ``birth_regions``)."""
+        f = self.mapping.fields
+
+        def check(name: str, *columns: str) -> str:
+            return check_sql.printed(name, DIALECT, *columns)
+
+        typed = f"SELECT t.*, {check('compact_code', 't.code_raw')} AS code"
+        typed += f" FROM ({self.typed_sql()}) t"
+        if f.subject_code is None:
+            code = f"{_NULL} AS subject_code, TRUE AS code_valid, {_NULL} AS code_shown"
+            join = ""
+        else:
+            valid = (
+                f"CASE t.subject_kind WHEN 'person' THEN"
+                f" {check('ric_valid_but_region', 't.code')} AND r.region IS NOT NULL"
+                f" WHEN 'organization' THEN {check('uscc_valid', 't.code')} ELSE FALSE END"
+            )
+            shown = check("shown_code", "t.subject_kind", "t.code")
+            code = f"t.code AS subject_code, {valid} AS code_valid, {shown} AS code_shown"
+            join = (
+                f" LEFT JOIN {regions} r ON t.subject_kind = 'person'"
+                " AND r.region = substr(t.code, 1, 6)"
+                f" AND {check('birth_year', 't.code')} BETWEEN r.first_year AND r.last_year"
+            )
+        forbidden = "FALSE"
+        if f.category is not None:
+            forbidden = check("forbidden_category", "t.category")
+        return (
+            f"SELECT t.* EXCLUDE (code), {code}, {forbidden} AS category_forbidden"
+            f" FROM ({typed}) t{join}"
+        )
+
+    def checked_sql(self, regions: str = REGIONS_TABLE) -> str:
         """Canonical values plus ``reason``, ``field`` and ``detail`` (NULL for a good row).
 
         Conditions are evaluated once, into the number of the first failing check."""
@@ -207,18 +233,10 @@ class ChunkPlan:
         first = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks, 1))
         details = " ".join(f"WHEN {i} THEN {c.detail}" for i, c in enumerate(checks, 1))
         fields = " ".join(f"WHEN {i} THEN {c.field_expr}" for i, c in enumerate(checks, 1))
-        if self.mapping.fields.subject_code is not None:
-            joins = f" LEFT JOIN {CODES} k ON k.raw = t.code_raw AND k.kind = t.subject_kind"
-        else:
-            no_codes = f"SELECT {_NULL} AS code, TRUE AS valid, {_NULL} AS shown"
-            joins = f" LEFT JOIN ({no_codes}) k ON TRUE"
-        if self.mapping.fields.category is not None:
-            joins += f" LEFT JOIN {CATS} g ON g.category = t.category"
         return f"""SELECT *, {sql_list(c.reason for c in checks)}[failed] AS reason,
             CASE failed {fields} END AS field,
             CASE failed {details} END AS detail
-        FROM (SELECT t.*, k.code AS subject_code, k.shown AS code_shown, CASE {first} END AS failed
-            FROM ({self.typed_sql()}) t{joins}) t"""
+        FROM (SELECT t.*, CASE {first} END AS failed FROM ({self.coded_sql(regions)}) t) t"""
 
     # -- layer 4: one staged row per input row -----------------------------------------------
     def record_id_expr(self) -> str:
@@ -244,17 +262,39 @@ class ChunkPlan:
 
     def staged_sql(self, batch_id: str, ingested_at: datetime) -> str:
         """RECORD_COLUMNS (filled for good rows) then reason, field, detail, raw (for bad rows)."""
+        return self.staged_sql_over(lit(batch_id), f"{lit(ingested_at.isoformat())}::TIMESTAMPTZ")
+
+    def prepared_sql(self) -> str:
+        """``staged_sql`` of JSON Lines as a statement to prepare once: ``$1`` the row numbers,
+        ``$2`` the lines, ``$3`` the batch id, ``$4`` the time of ingest. It reads no table:
+        DuckDB binds a prepared statement that reads one again at every run, so the region
+        periods come as constants (``region_values``)."""
+        if self.format != "jsonl":
+            raise ValueError("only JSON Lines chunks are checked by a prepared statement")
+        lines = (
+            f"SELECT unnest($1::BIGINT[]) AS {ident(ROW)}, unnest($2::VARCHAR[]) AS {ident(LINE)}"
+        )
+        staged = self.staged_sql_over("$3::VARCHAR", "$4::TIMESTAMPTZ", PREPARED_REGIONS)
+        return (
+            f"WITH {PREPARED_REGIONS}(region, first_year, last_year) AS ({region_values()}),"
+            f" {CHUNK} AS ({lines}), {SRC} AS ({self.src_sql()}) SELECT * FROM ({staged})"
+        )
+
+    def staged_sql_over(
+        self, batch_sql: str, ingested_at_sql: str, regions: str = REGIONS_TABLE
+    ) -> str:
+        """``staged_sql`` with the batch id and time of ingest as SQL expressions."""
         m = self.mapping
         values = {
             "record_id": f"CASE WHEN reason IS NULL THEN {self.record_id_expr()} END",
             "source": lit(m.source),
             "level": lit(m.level),
             "stream": lit(m.stream),
-            "batch_id": lit(batch_id),
+            "batch_id": batch_sql,
             "row_number": "__row",
-            "ingested_at": f"{lit(ingested_at.isoformat())}::TIMESTAMPTZ",
+            "ingested_at": ingested_at_sql,
             "raw": f"CASE WHEN reason IS NOT NULL THEN {self._raw_expr()} END",
         }
         columns = [*RECORD_COLUMNS, *STAGED_EXTRA]
         select = ", ".join(f"{values.get(c, c)} AS {c}" for c in columns)
-        return f"SELECT {select} FROM ({self.checked_sql()})"
+        return f"SELECT {select} FROM ({self.checked_sql(regions)})"

@@ -6,10 +6,9 @@ quarantine), staged in memory. Unlike ``ingest_file``, nothing is committed here
 caller writes what follows from the rows (the subject's rescore, the audit entries) in the same
 transaction, so a record and its consequences land together or not at all.
 
-With a few rows, each SQL statement costs more than the rows it moves, so what the file path
-asks of SQL (counts, repeats, the subjects named) is read here from the staged rows in Python,
-and only the writes go to the catalog. Plain JSON Lines rows (a posted record) are even checked
-in Python (``plain_rows.py``), giving the very rows the SQL check would.
+With a few rows, each SQL statement costs more than the rows it moves, so the rows are checked
+in one statement, and what the file path asks of SQL afterwards (counts, repeats, the subjects
+named) is read here from the staged rows in Python; only the writes go to the catalog.
 """
 
 from __future__ import annotations

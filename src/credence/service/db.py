@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import duckdb
 
-from credence.ingest.codes import ensure_check_functions
 from credence.inspection.store import ensure_tables as ensure_inspection_tables
 from credence.rights.tables import ensure_tables as ensure_rights_tables
 from credence.service.keys import ensure_tables as ensure_key_tables
@@ -58,9 +57,6 @@ class Database:
         self.ws = ws
         self._base = connect(ws)
         ensure_service_tables(self._base)
-        # Python functions live in the database's catalog but with the connection that made
-        # them: made here, they serve every cursor handed out, however many come and go.
-        ensure_check_functions(self._base)
         refresh_names(self._base, ws)
         # Batches committed before the service started; the service indexes its own as it
         # commits them (DuckDB lets no other process write meanwhile).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from credence.birth_regions import ensure_region_table
 from credence.model import RECORD_COLUMNS, RECORD_SQL_TYPES
 from credence.store.results import migrate_results
 
@@ -80,3 +81,4 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )
     migrate_results(con)
+    ensure_region_table(con)
