@@ -63,14 +63,21 @@ def _separators() -> tuple[str, str]:
     """stdnum's map of look-alike characters (dashes, spaces, full-width digits) as the two
     strings of a SQL ``translate``."""
     keys = "".join(_char_map)
+    if any(k.isascii() and k.isalnum() for k in keys):
+        raise ValueError("a look-alike is an ASCII letter or digit: the fast path is wrong")
     return keys, "".join(_char_map[k] for k in keys)
 
 
 def compact_code(raw: exp.Expression) -> exp.Expression:
-    """``stdnum.cn.uscc.compact``: look-alikes mapped, spaces and dashes removed, upper case."""
+    """``stdnum.cn.uscc.compact``: look-alikes mapped, spaces and dashes removed, upper case.
+
+    A code of letters and digits alone (nearly every one) is only upper-cased: no look-alike
+    is a letter or a digit of ASCII, and a ``translate`` over stdnum's 195 look-alikes costs
+    microseconds a value."""
     keys, values = _separators()
     return _tree(
-        "upper(replace(replace(translate(:raw, :keys, :into), ' ', ''), '-', ''))",
+        "CASE WHEN :raw RLIKE '^[0-9A-Za-z]*$' THEN upper(:raw)"
+        " ELSE upper(replace(replace(translate(:raw, :keys, :into), ' ', ''), '-', '')) END",
         raw=raw, keys=keys, into=values,
     )  # fmt: skip
 
