@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,6 +16,9 @@ from credence.actions.demo import run_demo
 from credence.rules.loader import default_ruleset_path, load_ruleset
 from credence.rules.spec import Ruleset
 from credence.store import Workspace
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 CITY_DAY = date(2026, 6, 30)
 
@@ -60,3 +65,18 @@ def spark_master(spark_cluster_dir: Path) -> str:
     state = spark_cluster.load_state(spark_cluster_dir)
     assert state is not None
     return state.master_url
+
+
+@pytest.fixture(scope="module")
+def spark(spark_master: str) -> Iterator[SparkSession]:
+    """A Spark session on the test cluster, one per test module (skipped without Spark)."""
+    if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
+        pytest.skip("needs PySpark and Java")
+    from credence.engines.spark_engine import local_session
+
+    with pytest.MonkeyPatch.context() as patch:
+        # a JVM this short-lived spends more on compiling than it saves: the quick compiler only
+        patch.setenv("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+        session = local_session(spark_master)
+    yield session
+    session.stop()

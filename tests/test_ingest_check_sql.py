@@ -10,13 +10,11 @@ from __future__ import annotations
 import functools
 import random
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stdnum import numdb
@@ -33,7 +31,7 @@ from credence.model import (
     is_forbidden_category,
 )
 from credence.store import Workspace
-from tests.test_resolve_spark import NO_SPARK, on_spark
+from tests.test_resolve_spark import on_spark
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -232,19 +230,6 @@ def test_harmless_phrases_pass_and_their_words_alone_do_not() -> None:
 
 
 # --- the same SQL, unchanged, on Spark -----------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def spark(spark_master: str) -> Iterator[SparkSession]:
-    if NO_SPARK:
-        pytest.skip("needs PySpark and Java")
-    from credence.engines.spark_engine import local_session
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-        session = local_session(spark_master)
-    yield session
-    session.stop()
 
 
 @on_spark

@@ -10,7 +10,6 @@ import importlib.util
 import json
 import random
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -69,20 +68,6 @@ def _app() -> typer.Typer:
     app = typer.Typer()
     resolve_cmd.register(app)
     return app
-
-
-@pytest.fixture(scope="module")
-def spark(spark_master: str) -> Iterator[SparkSession]:
-    if NO_SPARK:
-        pytest.skip("needs PySpark and Java")
-    from credence.engines.spark_engine import local_session
-
-    with pytest.MonkeyPatch.context() as patch:
-        # a JVM this short-lived spends more on compiling than it saves: the quick compiler only
-        patch.setenv("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-        session = local_session(spark_master)
-    yield session
-    session.stop()
 
 
 # --- the similarity functions and every comparison level ------------------------------------
