@@ -20,8 +20,9 @@ from credence.cli.common import (
 )
 from credence.ingest import (
     IngestReport,
+    expand_paths,
     find_mapping,
-    ingest_file,
+    ingest_files,
     list_quarantine,
     list_sources,
     quarantine_counts,
@@ -56,14 +57,22 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for the new work
 
 @handle_errors
 def ingest(
-    file: Annotated[Path, typer.Argument(help="CSV, JSON Lines (.jsonl/.ndjson) or Parquet.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="CSV, JSON Lines (.jsonl/.ndjson) or Parquet files, folders (their files of "
+            "those formats) or quoted glob patterns: all of them one batch.",
+            show_default=False,
+        ),
+    ],
     source: Annotated[str, typer.Option("--source", "-s", help="Source id of the mapping.")],
     mapping: Annotated[
         Path | None,
         typer.Option(
             "--mapping",
             "-m",
-            help="Mapping YAML (default: <source>.yaml beside FILE, else the registered one).",
+            help="Mapping YAML (default: <source>.yaml beside the first file, else the "
+            "registered one).",
         ),
     ] = None,
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
@@ -77,9 +86,10 @@ def ingest(
         ),
     ] = False,
 ) -> None:
-    """Load one file of a source; bad rows go to quarantine, a re-run adds nothing."""
+    """Load files of a source as one batch; bad rows go to quarantine, a re-run adds nothing."""
     ws = open_workspace(workspace)
-    source_mapping = find_mapping(ws, source, file, mapping)
+    files = expand_paths(paths)
+    source_mapping = find_mapping(ws, source, files[0], mapping)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -88,12 +98,15 @@ def ingest(
         console=err_console,
         transient=True,
     ) as bar:
-        task = bar.add_task(f"ingest {file.name}", total=None)
+        task = bar.add_task(_reading(files, 0), total=None)
 
         def advance(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = ingest_file(ws, file, source_mapping, progress=advance)
+        def reading(index: int, path: Path) -> None:
+            bar.update(task, description=_reading(files, index))
+
+        report = ingest_files(ws, files, source_mapping, progress=advance, on_file=reading)
     run, touched = (None, 0)
     if rescore and report.loaded:
         run, touched = rescore_batches(ws, [report.batch_id])
@@ -113,6 +126,12 @@ def ingest(
         console.print("nothing to rescore yet: run `credence score` first")
 
 
+def _reading(files: list[Path], index: int) -> str:
+    """The progress bar's description: the file being read (and which of how many)."""
+    shown = f"ingest {files[index].name}"
+    return shown if len(files) == 1 else f"{shown} ({index + 1}/{len(files)})"
+
+
 def _print_report(report: IngestReport) -> None:
     if report.already_ingested:
         console.print(
@@ -130,9 +149,24 @@ def _print_report(report: IngestReport) -> None:
     for reason, count in report.quarantined_by_reason.items():
         table.add_row(f"  {reason}", f"{count:,}")
     console.print(table)
+    if len(report.files) > 1:
+        _print_files(report)
     console.print(f"batch {report.batch_id} in {report.seconds:.1f} s")
     if report.quarantined:
         console.print(f"See why with: credence quarantine --source {report.source}")
+
+
+def _print_files(report: IngestReport) -> None:
+    """The batch's files in batch order, with the rows each numbered and where they begin."""
+    table = Table(title=f"{len(report.files)} files, one batch")
+    table.add_column("file", overflow="fold")
+    table.add_column("rows", justify="right")
+    table.add_column("first row", justify="right")
+    for part in report.files:
+        rows = "?" if part.rows is None else f"{part.rows:,}"
+        first = "?" if part.first_row is None else f"{part.first_row:,}"
+        table.add_row(part.file, rows, first)
+    console.print(table)
 
 
 @handle_errors

@@ -1,9 +1,10 @@
-"""Ingest one file as one atomic, idempotent batch of Parquet records.
+"""Ingest one file, or many files of one source, as one atomic, idempotent batch of records.
 
-The file is streamed chunk by chunk through the checks (``checks.py``) into a staging folder
-under the workspace (``staging.py``). Then the new records (not already in ``records``, first
-of any repeats) are written as Parquet parts, their folder is renamed to the batch folder, and
-one catalog transaction records the batch and its quarantine.
+The files are streamed chunk by chunk through the checks (``checks.py``, ``stage.py``) into a
+staging folder under the workspace (``staging.py``), their rows numbered batch-wide. Then the
+new records (not already in ``records``, first of any repeats) are written as Parquet parts,
+their folder is renamed to the batch folder, and one catalog transaction records the batch, its
+files (``batch_files``) and its quarantine.
 The ``records`` view only reads batches the catalog knows, so a crash before that commit leaves
 nothing visible; the next run removes the orphan folder and writes the batch again.
 """
@@ -11,54 +12,50 @@ nothing visible; the next run removes the orphan folder and writes the batch aga
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from credence.errors import IngestError
-from credence.ingest import prepared, quarantine
+from credence.ingest import quarantine
 from credence.ingest.mapping import SourceMapping
-from credence.ingest.plan import CHUNK, SRC, ChunkPlan
-from credence.ingest.readers import SourceFile, Unreadable, fingerprint, open_source
+from credence.ingest.paths import batch_label, ordered_files
+from credence.ingest.readers import SourceFile, fingerprint, open_source
 from credence.ingest.registry import register_source
-from credence.ingest.staging import INLINE_MAX_ROWS, INLINE_NEW, STAGED_SCHEMA, Staging
+from credence.ingest.report import FileReport, IngestReport
+from credence.ingest.stage import stage_file
+from credence.ingest.staging import INLINE_MAX_ROWS, INLINE_NEW, Staging
 from credence.sql import transaction
 from credence.store import Workspace
+from credence.store.batch_files import BatchFile, files_of_batches, insert_batch_files
 from credence.store.subjects import refresh_subject_index
 from credence.store.workspace import INLINE_PATH
 
-Progress = Callable[[int, int | None], None]
+__all__ = [
+    "BatchRow",
+    "FileReport",
+    "IngestReport",
+    "batch_id_for",
+    "commit_batch",
+    "fingerprint",
+    "ingest_file",
+    "ingest_files",
+    "stage_file",
+    "write_batch",
+]
 
-
-@dataclass
-class IngestReport:
-    """What one ingest did: rows read, loaded, skipped as duplicates, quarantined and why."""
-
-    source: str
-    file: str
-    batch_id: str
-    rows_in: int = 0
-    loaded: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
-    already_ingested: bool = False
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+Progress = Callable[[int, int | None], None]  # (rows done, rows expected, when known)
+OnFile = Callable[[int, Path], None]  # told each file as its reading starts: (index, path)
 
 
 @dataclass(frozen=True)
 class BatchRow:
-    """The catalog row that makes a batch visible."""
+    """The catalog rows that make a batch visible: its ``batches`` row and its files."""
 
     batch_id: str
     source: str
@@ -69,11 +66,38 @@ class BatchRow:
     rows_loaded: int
     rows_quarantined: int
     rows_duplicate: int
+    files: tuple[BatchFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file of the batch, fingerprinted and opened (its columns checked) before any write."""
+
+    path: Path
+    sha256: str
+    source: SourceFile
 
 
 def batch_id_for(source: str, file_sha256: str) -> str:
     """The batch of a file's content for a source: the same bytes are always the same batch."""
     return hashlib.sha256(f"{source}\x1f{file_sha256}".encode()).hexdigest()[:32]
+
+
+def files_batch_id(source: str, shas: Sequence[str]) -> str:
+    """The batch of files' contents in batch order: one file keeps ``batch_id_for``'s id (so
+    workspaces keep theirs); several hash the source and each file's SHA-256, in order."""
+    if len(shas) == 1:
+        return batch_id_for(source, shas[0])
+    joined = "\x1f".join(shas)
+    return hashlib.sha256(f"{source}\x1ffiles\x1f{joined}".encode()).hexdigest()[:32]
+
+
+def files_sha256(shas: Sequence[str]) -> str:
+    """``batches.file_sha256``: the file's own, or for several the SHA-256 of theirs in order
+    (each file's own is in ``batch_files``)."""
+    if len(shas) == 1:
+        return shas[0]
+    return hashlib.sha256("\n".join(shas).encode()).hexdigest()
 
 
 def is_committed(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
@@ -93,25 +117,57 @@ def ingest_file(
 
     ``con`` lets a long-lived caller (the service) lend its own connection to the catalog.
     """
+    return ingest_files(ws, [Path(path)], mapping, progress, con)
+
+
+def ingest_files(
+    ws: Workspace,
+    paths: Sequence[Path],
+    mapping: SourceMapping,
+    progress: Progress | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    on_file: OnFile | None = None,
+) -> IngestReport:
+    """Load files of one source as one batch: every row goes in or to quarantine, or nothing
+    does. The files are taken sorted by path, each once, so the same files in any order are
+    the same batch; every file is opened and its columns checked before anything is written.
+    """
     started = time.perf_counter()
-    path = Path(path)
-    digest = fingerprint(path)
-    source_file = open_source(path, digest.lines, mapping.encoding)
-    check_columns(source_file, mapping)
-    batch_id = batch_id_for(mapping.source, digest.sha256)
-    report = IngestReport(mapping.source, str(path), batch_id)
+    files = ordered_files(paths)
+    if not files:
+        raise IngestError("no file to ingest")
+    inputs = open_inputs(files, mapping)
+    batch_id = files_batch_id(mapping.source, [item.sha256 for item in inputs])
+    report = IngestReport(mapping.source, batch_label(files), batch_id)
+    report.files = [FileReport(str(item.path)) for item in inputs]
     db = ws.connect() if con is None else con
     try:
         if is_committed(db, batch_id):
             register_source(db, mapping)
             report.already_ingested = True
+            known = files_of_batches(db, [batch_id]).get(batch_id, [])
+            if len(known) == len(report.files):
+                report.files = [FileReport(r.file, f.rows, f.first_row)
+                                for r, f in zip(report.files, known, strict=True)]  # fmt: skip
         else:
-            _ingest_batch(ws, db, source_file, mapping, report, digest.sha256, progress)
+            _ingest_batch(ws, db, inputs, mapping, report, progress, on_file)
     finally:
         if con is None:
             db.close()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def open_inputs(paths: Sequence[Path], mapping: SourceMapping) -> list[InputFile]:
+    """Fingerprint and open every file and check it has the mapping's columns: a file that
+    cannot be read fails the whole ingest, naming it, before anything is written."""
+    inputs = []
+    for path in paths:
+        digest = fingerprint(path)
+        source = open_source(path, digest.lines, mapping.encoding)
+        check_columns(source, mapping)
+        inputs.append(InputFile(path, digest.sha256, source))
+    return inputs
 
 
 def check_columns(source: SourceFile, mapping: SourceMapping) -> None:
@@ -128,20 +184,22 @@ def check_columns(source: SourceFile, mapping: SourceMapping) -> None:
 def _ingest_batch(
     ws: Workspace,
     con: duckdb.DuckDBPyConnection,
-    source: SourceFile,
+    inputs: list[InputFile],
     mapping: SourceMapping,
     report: IngestReport,
-    sha: str,
     progress: Progress | None,
+    on_file: OnFile | None,
 ) -> None:
     target = ws.batch_dir(report.batch_id)
     if target.exists():  # an orphan: written by a run that died before its commit
         shutil.rmtree(target)
-    small = source.total_rows is not None and source.total_rows <= INLINE_MAX_ROWS
+    totals = [item.source.total_rows for item in inputs]
+    total = None if None in totals else sum(t or 0 for t in totals)
+    small = total is not None and total <= INLINE_MAX_ROWS
     staging = Staging(ws, report.batch_id, in_memory=small)
     staging.reset(con)
     try:
-        stage_file(con, source, mapping, report, staging, progress)
+        files = _stage_files(con, inputs, mapping, report, staging, progress, total, on_file)
         if staging.in_memory:
             staging.register(con)
         good = staging.count_good(con)
@@ -157,12 +215,13 @@ def _ingest_batch(
             report.batch_id,
             mapping.source,
             report.file,
-            sha,
+            files_sha256([item.sha256 for item in inputs]),
             INLINE_PATH if inline else target.relative_to(ws.root).as_posix(),
             report.rows_in,
             report.loaded,
             report.quarantined,
             report.duplicates,
+            tuple(files),
         )
         commit_batch(con, batch, mapping, staging.relation, inline=inline)
     finally:
@@ -172,64 +231,37 @@ def _ingest_batch(
     refresh_subject_index(ws, con)
 
 
-def stage_file(
+def _stage_files(
     con: duckdb.DuckDBPyConnection,
-    source: SourceFile,
+    inputs: list[InputFile],
     mapping: SourceMapping,
     report: IngestReport,
     staging: Staging,
     progress: Progress | None,
-) -> None:
-    """Check every chunk into the staging folder: one row per input row, good or bad."""
-    plan = ChunkPlan(mapping, source.format, source.types, date.today())
-    ingested_at = datetime.now(UTC)
-    staged_sql = plan.staged_sql(report.batch_id, ingested_at)
-    if plan.format == "jsonl":  # the lines' values extracted in the same statement
-        staged_sql = f"WITH {SRC} AS ({plan.src_sql()}) SELECT * FROM ({staged_sql})"
+    total: int | None,
+    on_file: OnFile | None,
+) -> list[BatchFile]:
+    """Stage the files in order, each numbered on from the rows of those before it."""
+    ingested_at, today = datetime.now(UTC), date.today()
 
-    def set_aside() -> None:
-        lines = source.take_unreadable()
-        report.rows_in += staging.add_rows(con, unreadable_rows(plan, lines, report.batch_id))
-
-    for chunk in source.chunks():
-        set_aside()
-        if staging.in_memory and prepared.can_prepare(plan, chunk):  # a few rows, as posted
-            rows = prepared.staged_rows(con, plan, chunk, report.batch_id, ingested_at)
-            report.rows_in += staging.extend(con, rows)
-            continue
-        con.register(CHUNK, plan.prepare(chunk))
-        try:
-            report.rows_in += staging.add(con, staged_sql)
-        finally:
-            con.unregister(CHUNK)
+    def tick(done: int) -> None:
         if progress is not None:
-            progress(report.rows_in, source.total_rows)
-    set_aside()
+            progress(done, total)
+
+    files: list[BatchFile] = []
+    first_row = 1
+    for index, item in enumerate(inputs):
+        if on_file is not None:
+            on_file(index, item.path)
+        reached = stage_file(
+            con, item.source, mapping, report, staging, tick, first_row, ingested_at, today
+        )
+        files.append(BatchFile(index, str(item.path), item.sha256, first_row, reached))
+        report.files[index] = FileReport(str(item.path), reached, first_row)
+        first_row += reached
     if progress is not None:
         progress(report.rows_in, report.rows_in)
-
-
-def unreadable_rows(
-    plan: ChunkPlan, lines: list[Unreadable], batch_id: str
-) -> list[dict[str, Any]]:
-    """Staged rows (all bad) for the lines the reader could not read as rows."""
-    m = plan.mapping
-    empty = dict.fromkeys(STAGED_SCHEMA.names)
-    return [
-        {
-            **empty,
-            "source": m.source,
-            "level": m.level,
-            "stream": m.stream,
-            "batch_id": batch_id,
-            "row_number": line.row,
-            "reason": line.reason,
-            "field": "row",
-            "detail": line.detail,
-            "raw": json.dumps(line.raw, ensure_ascii=False),  # the line, as a JSON string
-        }
-        for line in lines
-    ]
+    return files
 
 
 def commit_batch(
@@ -239,8 +271,8 @@ def commit_batch(
     staged: str,
     inline: bool = False,
 ) -> None:
-    """One transaction: the batch row, its quarantine rows (from ``staged``), the mapping, and
-    for an ``inline`` batch its records (from the temporary table ``inline_new``)."""
+    """One transaction: the batch row, its files, its quarantine rows (from ``staged``), the
+    mapping, and for an ``inline`` batch its records (from the temporary table ``inline_new``)."""
     with transaction(con):
         write_batch(con, batch, mapping, staged, inline)
 
@@ -271,8 +303,9 @@ def write_batch(
             batch.rows_duplicate,
         ],
     )
+    insert_batch_files(con, batch.batch_id, batch.files)
     if batch.rows_quarantined:
         assert staged is not None, "quarantined rows are copied from the staged relation"
-        quarantine.insert_staged(con, staged, batch.batch_id, batch.source, batch.file)
+        quarantine.insert_staged(con, staged, batch.batch_id, batch.source, batch.file, batch.files)
     if not registered:
         register_source(con, mapping)

@@ -1,17 +1,20 @@
 """Quarantine: every row that did not go in, with its reason, field and original row.
 
-While a file is read its checked rows collect in the batch's staging folder; the bad ones reach
-the catalog's ``quarantine`` table in the same transaction that commits the batch, or not at all.
+While a batch's files are read their checked rows collect in its staging folder; the bad ones
+reach the catalog's ``quarantine`` table in the same transaction that commits the batch, or not
+at all, each naming the file it came from and its row there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import duckdb
 
 from credence.sql import lit
+from credence.store.batch_files import BatchFile
 
 
 def staged_by_reason(con: duckdb.DuckDBPyConnection, staged: str) -> dict[str, int]:
@@ -24,13 +27,33 @@ def staged_by_reason(con: duckdb.DuckDBPyConnection, staged: str) -> dict[str, i
 
 
 def insert_staged(
-    con: duckdb.DuckDBPyConnection, staged: str, batch_id: str, source: str, file: str
+    con: duckdb.DuckDBPyConnection,
+    staged: str,
+    batch_id: str,
+    source: str,
+    file: str,
+    files: Sequence[BatchFile] = (),
 ) -> None:
-    """Copy the staged bad rows into the catalog (inside the batch's commit transaction)."""
+    """Copy the staged bad rows into the catalog (inside the batch's commit transaction).
+
+    A batch of several files numbers its rows batch-wide; each quarantined row is written with
+    the file it came from and its row there, found in the batch's ``batch_files`` rows (written
+    first in the same transaction), so ``file:row`` points into the file as delivered."""
+    if len(files) <= 1:
+        named = files[0].file if files else file
+        con.execute(
+            f"INSERT INTO quarantine SELECT {lit(batch_id)}, {lit(source)}, {lit(named)},"
+            f" row_number, field, reason, detail, raw FROM {staged} WHERE reason IS NOT NULL"
+            " ORDER BY row_number"
+        )
+        return
     con.execute(
-        f"INSERT INTO quarantine SELECT {lit(batch_id)}, {lit(source)}, {lit(file)},"
-        f" row_number, field, reason, detail, raw FROM {staged} WHERE reason IS NOT NULL"
-        " ORDER BY row_number"
+        f"""INSERT INTO quarantine SELECT {lit(batch_id)}, {lit(source)},
+            coalesce(f.file, {lit(file)}), s.row_number - coalesce(f.first_row, 1) + 1,
+            s.field, s.reason, s.detail, s.raw
+        FROM {staged} s LEFT JOIN batch_files f ON f.batch_id = {lit(batch_id)}
+            AND s.row_number BETWEEN f.first_row AND f.first_row + f.rows - 1
+        WHERE s.reason IS NOT NULL ORDER BY s.row_number"""
     )
 
 

@@ -27,16 +27,17 @@ from credence.errors import IngestError
 from credence.ingest.mapping import SourceMapping
 from credence.ingest.pipeline import (
     BatchRow,
-    IngestReport,
     batch_id_for,
     check_columns,
     is_committed,
-    stage_file,
     write_batch,
 )
 from credence.ingest.readers import fingerprint, open_source
+from credence.ingest.report import FileReport, IngestReport
+from credence.ingest.stage import stage_file
 from credence.ingest.staging import INLINE_MAX_ROWS, Staging
 from credence.store import Workspace
+from credence.store.batch_files import BatchFile
 from credence.store.names import hint_name
 from credence.store.record_index import BatchFiles, known_ids
 from credence.store.subjects import index_batch
@@ -67,8 +68,9 @@ def ingest_small(
 ) -> SmallIngest:
     """Stage, check and write one small file as an inline batch, inside an open transaction.
 
-    The batch row, its inline records, its quarantine rows and its subjects in the subject
-    index are written; the same bytes again are the same batch and write nothing.
+    The batch row and its one file (``batch_files``), its inline records, its quarantine rows
+    and its subjects in the subject index are written; the same bytes again are the same batch
+    and write nothing.
     ``registered``: the mapping is the one the catalog holds, so it is not written again;
     ``files``: the committed Parquet batches, when the caller keeps them; ``on_subjects`` is
     told the subjects the good rows name as soon as they are checked, before they are written
@@ -84,13 +86,14 @@ def ingest_small(
     source_file = open_source(path, digest.lines, mapping.encoding)
     check_columns(source_file, mapping)
     batch_id = batch_id_for(mapping.source, digest.sha256)
-    report = IngestReport(mapping.source, str(path), batch_id)
+    report = IngestReport(mapping.source, str(path), batch_id, files=[FileReport(str(path))])
     if is_committed(con, batch_id):
         report.already_ingested = True
         return SmallIngest(report)
     staging = Staging(ws, batch_id, in_memory=True)
     try:
-        stage_file(con, source_file, mapping, report, staging, None)
+        reached = stage_file(con, source_file, mapping, report, staging)
+        report.files = [FileReport(report.file, reached, 1)]
         rows = sorted(staging.rows, key=lambda r: r["row_number"])
         good = [r for r in rows if r["reason"] is None]
         named = _subjects_of(good)  # before repeats are known: the reading starts sooner
@@ -112,6 +115,7 @@ def ingest_small(
         batch = BatchRow(
             batch_id, mapping.source, report.file, digest.sha256, INLINE_PATH, report.rows_in,
             report.loaded, report.quarantined, report.duplicates,
+            (BatchFile(0, report.file, digest.sha256, 1, reached),),
         )  # fmt: skip
         staged = staging.relation if held else None  # only quarantine rows are copied from it
         write_batch(con, batch, mapping, staged, registered=registered)

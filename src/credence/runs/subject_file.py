@@ -19,6 +19,7 @@ from credence.resolve.judgements import link_provenance
 from credence.rules.explain import Explanation, explain
 from credence.rules.spec import Ruleset
 from credence.sql import dict_rows
+from credence.store.batch_files import BatchFile, file_of_row, files_of_batches
 from credence.store.names import display_name, registry_name
 from credence.store.overrides import overrides_for
 
@@ -50,13 +51,13 @@ def subject_records(con: duckdb.DuckDBPyConnection, code: str) -> list[dict[str,
 def _provenance(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> dict[str, Any]:
     """Where each record came from: source, batch, file, row; and for a linked row, its link."""
     files = dict(con.execute("SELECT batch_id, file FROM batches").fetchall())
+    parts = files_of_batches(con, (r["batch_id"] for r in records))
     found = {
         r["record_id"]: {
             "source": r["source"],
             "level": r["level"],
             "batch_id": r["batch_id"],
-            "file": _file_name(files.get(r["batch_id"])),
-            "row_number": r["row_number"],
+            **_file_row(files.get(r["batch_id"]), parts.get(r["batch_id"]), r["row_number"]),
             "ingested_at": r["ingested_at"].isoformat() if r.get("ingested_at") else None,
         }
         for r in records
@@ -64,6 +65,18 @@ def _provenance(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -
     for record_id, extra in link_provenance(con, found).items():
         found[record_id].update(extra)
     return found
+
+
+def _file_row(
+    batch_file: str | None, parts: list[BatchFile] | None, row_number: int | None
+) -> dict[str, Any]:
+    """The file a record's row came from and its row there: through the batch's files when the
+    catalog keeps them (a batch of several numbers its rows batch-wide), else the batch's file."""
+    if parts and row_number is not None:
+        part = file_of_row(parts, row_number)
+        if part is not None:
+            return {"file": _file_name(part.file), "row_number": part.local_row(row_number)}
+    return {"file": _file_name(batch_file), "row_number": row_number}
 
 
 def _file_name(path: str | None) -> str | None:

@@ -27,6 +27,10 @@ CATALOG_DDL = (
         batch_id VARCHAR PRIMARY KEY, source VARCHAR, file VARCHAR, file_sha256 VARCHAR,
         path VARCHAR, rows_in BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
         rows_duplicate BIGINT, committed_at TIMESTAMPTZ)""",
+    # The files of each batch, in order: file k's row r is the batch's row first_row + r - 1.
+    """CREATE TABLE IF NOT EXISTS batch_files (
+        batch_id VARCHAR, file_index INTEGER, file VARCHAR, file_sha256 VARCHAR,
+        first_row BIGINT, rows BIGINT)""",
     """CREATE TABLE IF NOT EXISTS quarantine (
         batch_id VARCHAR, source VARCHAR, file VARCHAR, row_number BIGINT, field VARCHAR,
         reason VARCHAR, detail VARCHAR, raw VARCHAR)""",
