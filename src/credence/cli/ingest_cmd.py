@@ -55,6 +55,13 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for the new work
     console.print(f"  {ws.root / RECORDS_DIR}/  append-only Parquet batches of records")
 
 
+class IngestEngine(StrEnum):
+    """Where an ingest runs."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 @handle_errors
 def ingest(
     paths: Annotated[
@@ -85,6 +92,17 @@ def ingest(
             "records name (the same result as a full rescore), on that run's ruleset and day.",
         ),
     ] = False,
+    engine: Annotated[
+        IngestEngine,
+        typer.Option(
+            "--engine",
+            help="duckdb (embedded) or spark: the same checks, records, quarantine and batch, "
+            "each file read by one Spark task.",
+        ),
+    ] = IngestEngine.duckdb,
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="Spark master URL for --engine spark.")
+    ] = "local[*]",
 ) -> None:
     """Load files of a source as one batch; bad rows go to quarantine, a re-run adds nothing."""
     ws = open_workspace(workspace)
@@ -106,7 +124,13 @@ def ingest(
         def reading(index: int, path: Path) -> None:
             bar.update(task, description=_reading(files, index))
 
-        report = ingest_files(ws, files, source_mapping, progress=advance, on_file=reading)
+        if engine == IngestEngine.spark:
+            from credence.ingest.on_spark import ingest_files_on_spark
+
+            bar.update(task, description=f"ingest on Spark ({len(files)} file(s)): tasks")
+            report = ingest_files_on_spark(ws, files, source_mapping, spark_master, advance)
+        else:
+            report = ingest_files(ws, files, source_mapping, progress=advance, on_file=reading)
     run, touched = (None, 0)
     if rescore and report.loaded:
         run, touched = rescore_batches(ws, [report.batch_id])

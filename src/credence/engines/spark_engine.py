@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sys
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,6 +91,7 @@ def local_session(
     sql = _spark()
     check_master(master)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only: nothing leaves the box
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local tasks run Credence's Python
     running = _running_context()
     if running is not None and running.master != master:
         running.stop()  # one context a process: the master asked for is the one used

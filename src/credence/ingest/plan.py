@@ -18,11 +18,12 @@ import pyarrow.compute as pc
 from credence.birth_regions import REGIONS_TABLE, region_periods
 from credence.bounds import CONTROL_PATTERN, VALUE_CHARS
 from credence.errors import IngestError
-from credence.ingest import check_sql
+from credence.ingest import check_sql, value_sql
 from credence.ingest.checks import row_checks
 from credence.ingest.mapping import SourceMapping
 from credence.ingest.readers import LINE, PREFIX, ROW, Format
 from credence.ingest.sql import ident, sql_list
+from credence.ingest.value_sql import Dialect
 from credence.model import RECORD_COLUMNS
 from credence.sql import lit
 
@@ -40,13 +41,6 @@ def region_values() -> str:
     return "VALUES " + ", ".join(f"({lit(r)}, {a}, {b})" for r, a, b in region_periods())
 
 
-def _json_object(pairs: dict[str, str]) -> str:
-    """A JSON object (empty values as null), or NULL when the mapping names none."""
-    if not pairs:
-        return _NULL
-    return "json_object(" + ", ".join(f"{lit(k)}, {v}" for k, v in pairs.items()) + ")::VARCHAR"
-
-
 def _clean_text(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
     """Text trimmed of surrounding whitespace, with empty strings as nulls."""
     try:
@@ -61,9 +55,15 @@ class ChunkPlan:
     """The SQL that turns one chunk of a file into staged rows; built once per file."""
 
     def __init__(
-        self, mapping: SourceMapping, fmt: Format, types: dict[str, pa.DataType], today: date
+        self,
+        mapping: SourceMapping,
+        fmt: Format,
+        types: dict[str, pa.DataType],
+        today: date,
+        dialect: Dialect = DIALECT,
     ) -> None:
         self.mapping = mapping
+        self.dialect = dialect
         self.format = fmt
         self.types = types
         self.today = today
@@ -98,12 +98,14 @@ class ChunkPlan:
         """For JSON Lines: each mapped key as cleaned text, one JSON parse per line."""
         if self.format != "jsonl":
             return None
+        line = ident(LINE)
+        if self.dialect == "spark":
+            return self._spark_src_sql(line)
         pointers = sql_list(["/" + n.replace("~", "~0").replace("/", "~1") for n in self.alias])
         values = ", ".join(
             f"NULLIF(trim(__vals[{i + 1}], {_BLANKS}), '') AS {alias}"
             for i, alias in enumerate(self.alias.values())
         )
-        line = ident(LINE)
         is_object = (
             f"coalesce(CASE WHEN json_valid({line}) THEN json_type({line}) = 'OBJECT' END, FALSE)"
         )
@@ -111,6 +113,20 @@ class ChunkPlan:
             f"SELECT {ident(ROW)}, __ok, {line}, {values} FROM ("
             f"SELECT *, CASE WHEN __ok THEN json_extract_string({line}, {pointers}) END AS __vals"
             f" FROM (SELECT {ident(ROW)}, rtrim({line}, chr(13)) AS {line}, {is_object} AS __ok"
+            f" FROM {CHUNK} WHERE trim({line}, {_BLANKS}) <> ''))"
+        )
+
+    def _spark_src_sql(self, line: str) -> str:
+        """``src_sql`` for Spark: its JSON functions take a path a key at a time."""
+        values = ", ".join(
+            f"NULLIF(trim(CASE WHEN __ok THEN get_json_object({line}, {lit(_json_path(name))})"
+            f" END, {_BLANKS}), '') AS {alias}"
+            for name, alias in self.alias.items()
+        )
+        return (
+            f"SELECT {ident(ROW)}, __ok, {line}, {values} FROM ("
+            f"SELECT {ident(ROW)}, {line}, json_object_keys({line}) IS NOT NULL AS __ok FROM ("
+            f"SELECT {ident(ROW)}, rtrim({line}, chr(13)) AS {line}"
             f" FROM {CHUNK} WHERE trim({line}, {_BLANKS}) <> ''))"
         )
 
@@ -141,10 +157,7 @@ class ChunkPlan:
         column = self.col(spec.column)
         if self.native_date:
             return NATIVE_DATE
-        if spec.format:
-            return f"CAST(try_strptime({column}, {lit(spec.format)}) AS DATE)"
-        as_timestamp = f"CAST(TRY_CAST({column} AS TIMESTAMP) AS DATE)"
-        return f"coalesce(TRY_CAST({column} AS DATE), {as_timestamp})"
+        return value_sql.day_expr(column, spec.format, self.dialect)
 
     @property
     def originals(self) -> dict[str, str]:
@@ -156,14 +169,17 @@ class ChunkPlan:
 
     def typed_sql(self) -> str:
         m, f = self.mapping, self.mapping.fields
-        amount = f"TRY_CAST({self.col(f.amount)} AS DOUBLE)"
         keys = [self.col(k) for k in f.record_key or []]
         key_missing = " OR ".join(f"{k} IS NULL" for k in keys) or "FALSE"
         category = lit(m.category)
         if f.category is not None:
             category = f"coalesce({self.col(f.category)}, {category})"
-        hints = _json_object({k: self.col(v) for k, v in m.hints.items()})
-        attributes = _json_object({k: self.col(v) for k, v in m.attributes.items()})
+        hints = value_sql.json_object_expr(
+            {k: self.col(v) for k, v in m.hints.items()}, self.dialect
+        )
+        attributes = value_sql.json_object_expr(
+            {k: self.col(v) for k, v in m.attributes.items()}, self.dialect
+        )
         kind_raw = lit(f.kind.value) if f.kind.value is not None else self.col(f.kind.column)
         ok = "__ok" if self.format == "jsonl" else "TRUE"
         originals = ", ".join(f"{ident(n)} AS {a}" for n, a in self.originals.items())
@@ -176,7 +192,7 @@ class ChunkPlan:
             {kind_raw} AS kind_raw, {self._kind_expr()} AS kind,
             {self.col(f.occurred_at.column)} AS date_raw, {self._date_expr()} AS occurred_at,
             {self.col(f.amount)} AS amount_raw,
-            CASE WHEN isfinite({amount}) THEN {amount} END AS amount,
+            {value_sql.amount_expr(self.col(f.amount))} AS amount,
             {category} AS category, {self.col(f.consent_ref)} AS consent_ref,
             {hints} AS hints, {attributes} AS attributes
         FROM {self.relation}"""
@@ -197,33 +213,31 @@ class ChunkPlan:
         f = self.mapping.fields
 
         def check(name: str, *columns: str) -> str:
-            return check_sql.printed(name, DIALECT, *columns)
+            return check_sql.printed(name, DIALECT, *columns)  # for DuckDB: see ``for_engine``
 
-        typed = f"SELECT t.*, {check('compact_code', 't.code_raw')} AS code"
+        typed = f"SELECT t.*, {check('compact_code', 't.code_raw')} AS subject_code"
         typed += f" FROM ({self.typed_sql()}) t"
         if f.subject_code is None:
-            code = f"{_NULL} AS subject_code, TRUE AS code_valid, {_NULL} AS code_shown"
+            code = f"TRUE AS code_valid, {_NULL} AS code_shown"
             join = ""
         else:
             valid = (
                 f"CASE t.subject_kind WHEN 'person' THEN"
-                f" {check('ric_valid_but_region', 't.code')} AND r.region IS NOT NULL"
-                f" WHEN 'organization' THEN {check('uscc_valid', 't.code')} ELSE FALSE END"
+                f" {check('ric_valid_but_region', 't.subject_code')} AND r.region IS NOT NULL"
+                f" WHEN 'organization' THEN {check('uscc_valid', 't.subject_code')}"
+                " ELSE FALSE END"
             )
-            shown = check("shown_code", "t.subject_kind", "t.code")
-            code = f"t.code AS subject_code, {valid} AS code_valid, {shown} AS code_shown"
+            shown = check("shown_code", "t.subject_kind", "t.subject_code")
+            code = f"{valid} AS code_valid, {shown} AS code_shown"
             join = (
                 f" LEFT JOIN {regions} r ON t.subject_kind = 'person'"
-                " AND r.region = substr(t.code, 1, 6)"
-                f" AND {check('birth_year', 't.code')} BETWEEN r.first_year AND r.last_year"
+                " AND r.region = substr(t.subject_code, 1, 6)"
+                f" AND {check('birth_year', 't.subject_code')} BETWEEN r.first_year AND r.last_year"
             )
         forbidden = "FALSE"
         if f.category is not None:
             forbidden = check("forbidden_category", "t.category")
-        return (
-            f"SELECT t.* EXCLUDE (code), {code}, {forbidden} AS category_forbidden"
-            f" FROM ({typed}) t{join}"
-        )
+        return f"SELECT t.*, {code}, {forbidden} AS category_forbidden FROM ({typed}) t{join}"
 
     def checked_sql(self, regions: str = REGIONS_TABLE) -> str:
         """Canonical values plus ``reason``, ``field`` and ``detail`` (NULL for a good row).
@@ -233,7 +247,8 @@ class ChunkPlan:
         first = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks, 1))
         details = " ".join(f"WHEN {i} THEN {c.detail}" for i, c in enumerate(checks, 1))
         fields = " ".join(f"WHEN {i} THEN {c.field_expr}" for i, c in enumerate(checks, 1))
-        return f"""SELECT *, {sql_list(c.reason for c in checks)}[failed] AS reason,
+        reasons = " ".join(f"WHEN {i} THEN {lit(c.reason)}" for i, c in enumerate(checks, 1))
+        return f"""SELECT *, CASE failed {reasons} END AS reason,
             CASE failed {fields} END AS field,
             CASE failed {details} END AS detail
         FROM (SELECT t.*, CASE {first} END AS failed FROM ({self.coded_sql(regions)}) t) t"""
@@ -248,15 +263,27 @@ class ChunkPlan:
             parts = (
                 f"{source}, 'content', subject_kind, coalesce(subject_code, ''),"
                 " coalesce(hints, ''), kind, CAST(occurred_at AS VARCHAR),"
-                " coalesce(CAST(amount AS VARCHAR), ''), category, coalesce(attributes, ''),"
+                f" coalesce({value_sql.double_text('amount', self.dialect)}, ''), category,"
+                " coalesce(attributes, ''),"
                 " coalesce(consent_ref, '')"
             )
         return f"substr(sha256(concat_ws(chr(31), {parts})), 1, 32)"
 
     def _raw_expr(self) -> str:
+        """The original row as JSON: a JSON Lines line as it was (or as a JSON string when it
+        is not JSON); a table row's columns by name, with their types."""
+        spark = self.dialect == "spark"
         if self.format == "jsonl":
             line = self.originals[LINE]
+            if spark:  # a text as a JSON string: what to_json writes of it inside an object
+                quoted = f"to_json(named_struct('v', {line}))"
+                quoted = f"substr({quoted}, 6, length({quoted}) - 6)"
+                valid = f"get_json_object({line}, '$') IS NOT NULL"
+                return f"CASE WHEN {valid} THEN {line} ELSE {quoted} END"
             return f"CASE WHEN json_valid({line}) THEN {line} ELSE to_json({line}) END"
+        if spark:
+            pairs = ", ".join(f"{lit(n)}, {a}" for n, a in self.originals.items())
+            return f"to_json(named_struct({pairs}))"
         pairs = ", ".join(f"{ident(n)} := {a}" for n, a in self.originals.items())
         return f"to_json(struct_pack({pairs}))"
 
@@ -298,3 +325,10 @@ class ChunkPlan:
         columns = [*RECORD_COLUMNS, *STAGED_EXTRA]
         select = ", ".join(f"{values.get(c, c)} AS {c}" for c in columns)
         return f"SELECT {select} FROM ({self.checked_sql(regions)})"
+
+
+def _json_path(key: str) -> str:
+    """The JSONPath Spark's ``get_json_object`` reads one key by."""
+    if key.replace("_", "").isalnum() and key.isascii():
+        return f"$.{key}"
+    return "$['" + key.replace("'", "\\'") + "']"
