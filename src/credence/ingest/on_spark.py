@@ -36,10 +36,9 @@ from credence.engines.spark_engine import local_session
 from credence.errors import IngestError
 from credence.ingest import value_sql
 from credence.ingest.mapping import SourceMapping
-from credence.ingest.paths import batch_label, ordered_files
+from credence.ingest.pipeline import InputFile, OnFile, Progress, ingest_files, publish_batch
 from credence.ingest.plan import CHUNK, SRC, ChunkPlan
 from credence.ingest.readers import LINE, PREFIX, ROW, SourceFile, open_source
-from credence.ingest.registry import register_source
 from credence.ingest.report import FileReport, IngestReport
 from credence.ingest.staging import INLINE_MAX_ROWS, INLINE_NEW
 from credence.model import RECORD_COLUMNS, RECORD_SCHEMA
@@ -47,13 +46,10 @@ from credence.sql import lit
 from credence.store import Workspace
 from credence.store.batch_files import BatchFile
 from credence.store.record_index import id_index_files, parts_of, write_id_index
-from credence.store.subjects import refresh_subject_index
-from credence.store.workspace import INLINE_PATH
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-Progress = Callable[[int, int | None], None]
 
 FILE_STRIDE = 1 << 40  # rows a file may hold; a row's number is file_index * FILE_STRIDE + row
 BAD_REASON, BAD_DETAIL, BAD_RAW = f"{PREFIX}bad_reason", f"{PREFIX}bad_detail", f"{PREFIX}bad_raw"
@@ -394,69 +390,53 @@ def ingest_files_on_spark(
     progress: Progress | None = None,
 ) -> IngestReport:
     """``pipeline.ingest_files`` on Spark: the same batch id, records, quarantine and files."""
-    from credence.ingest.pipeline import (
-        BatchRow,
-        commit_batch,
-        files_batch_id,
-        files_sha256,
-        is_committed,
-        open_inputs,
-    )
+    def write(
+        ws: Workspace,
+        con: duckdb.DuckDBPyConnection,
+        inputs: list[InputFile],
+        mapping: SourceMapping,
+        report: IngestReport,
+        progress: Progress | None,
+        on_file: OnFile | None,
+    ) -> None:
+        _write_on_spark(ws, con, inputs, mapping, report, master, progress)
 
-    started = time.perf_counter()
-    files = ordered_files(paths)
-    if not files:
-        raise IngestError("no file to ingest")
-    inputs = open_inputs(files, mapping)
-    batch_id = files_batch_id(mapping.source, [item.sha256 for item in inputs])
-    report = IngestReport(mapping.source, batch_label(files), batch_id)
-    report.files = [FileReport(str(item.path)) for item in inputs]
-    con = ws.connect()
+    return ingest_files(ws, paths, mapping, progress, write=write)
+
+
+def _write_on_spark(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    inputs: list[InputFile],
+    mapping: SourceMapping,
+    report: IngestReport,
+    master: str,
+    progress: Progress | None,
+) -> None:
+    """Spark's part of ``ingest_files``: the executors check and write, the catalog publishes."""
+    root = (ws.temp_dir / f"ingest-{report.batch_id}").resolve()
+    cleanup(root)
     try:
-        if is_committed(con, batch_id):
-            register_source(con, mapping)
-            report.already_ingested = True
-            return report
-        target = ws.batch_dir(batch_id)
-        if target.exists():  # an orphan: written by a run that died before its commit
-            shutil.rmtree(target)
-        root = (ws.temp_dir / f"ingest-{batch_id}").resolve()
-        cleanup(root)
-        try:
-            session = session_for_ingest(master)
-            sources = [item.source for item in inputs]
-            staged = stage_on_spark(ws, con, session, sources, mapping, batch_id, root, progress)
-            starts = first_rows(staged.last_rows, len(inputs))
-            batch_files = tuple(
-                BatchFile(i, str(item.path), item.sha256, starts[i], staged.last_rows.get(i, 0))
-                for i, item in enumerate(inputs)
-            )
-            report.files = [FileReport(f.file, f.rows, f.first_row) for f in batch_files]
-            report.rows_in = staged.rows_in
-            report.loaded = staged.loaded
-            report.duplicates = staged.good - staged.loaded
-            report.quarantined_by_reason = staged.by_reason
-            report.quarantined = sum(staged.by_reason.values())
-            inline = staged.good <= INLINE_MAX_ROWS  # as a DuckDB ingest keeps it
-            if inline:
-                _inline_new(con, staged.records_dir)
-            else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                staged.records_dir.rename(target)
-            batch = BatchRow(
-                batch_id, mapping.source, report.file,
-                files_sha256([item.sha256 for item in inputs]),
-                INLINE_PATH if inline else target.relative_to(ws.root).as_posix(),
-                report.rows_in, report.loaded, report.quarantined, report.duplicates,
-                batch_files,
-            )  # fmt: skip
-            commit_batch(con, batch, mapping, staged_relation(staged.rows_dir, starts), inline)
-        finally:
-            con.execute(f"DROP TABLE IF EXISTS {INLINE_NEW}")
-            cleanup(root)
-        ws.refresh_records_view(con)
-        refresh_subject_index(ws, con)
+        session = session_for_ingest(master)
+        sources = [item.source for item in inputs]
+        staged = stage_on_spark(ws, con, session, sources, mapping, report.batch_id, root, progress)
+        starts = first_rows(staged.last_rows, len(inputs))
+        files = tuple(
+            BatchFile(i, str(item.path), item.sha256, starts[i], staged.last_rows.get(i, 0))
+            for i, item in enumerate(inputs)
+        )
+        report.files = [FileReport(f.file, f.rows, f.first_row) for f in files]
+        report.rows_in = staged.rows_in
+        report.loaded = staged.loaded
+        report.duplicates = staged.good - staged.loaded
+        report.quarantined_by_reason = staged.by_reason
+        report.quarantined = sum(staged.by_reason.values())
+        inline = staged.good <= INLINE_MAX_ROWS  # as a DuckDB ingest keeps it
+        if inline:
+            _inline_new(con, staged.records_dir)
+        relation = staged_relation(staged.rows_dir, starts)
+        records_dir = None if inline else staged.records_dir
+        publish_batch(ws, con, inputs, mapping, report, files, relation, records_dir)
     finally:
-        con.close()
-    report.seconds = round(time.perf_counter() - started, 3)
-    return report
+        con.execute(f"DROP TABLE IF EXISTS {INLINE_NEW}")
+        cleanup(root)

@@ -45,6 +45,7 @@ __all__ = [
     "fingerprint",
     "ingest_file",
     "ingest_files",
+    "publish_batch",
     "stage_file",
     "write_batch",
 ]
@@ -76,6 +77,20 @@ class InputFile:
     path: Path
     sha256: str
     source: SourceFile
+
+
+WriteBatch = Callable[
+    [
+        Workspace,
+        duckdb.DuckDBPyConnection,
+        list[InputFile],
+        SourceMapping,
+        IngestReport,
+        Progress | None,
+        OnFile | None,
+    ],
+    None,
+]
 
 
 def batch_id_for(source: str, file_sha256: str) -> str:
@@ -127,10 +142,13 @@ def ingest_files(
     progress: Progress | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     on_file: OnFile | None = None,
+    write: WriteBatch | None = None,
 ) -> IngestReport:
     """Load files of one source as one batch: every row goes in or to quarantine, or nothing
     does. The files are taken sorted by path, each once, so the same files in any order are
     the same batch; every file is opened and its columns checked before anything is written.
+    ``write`` is the engine's part (DuckDB's when not given): it checks and writes the batch's
+    rows and ends with ``publish_batch``; the opening and the answer are the same for all.
     """
     started = time.perf_counter()
     files = ordered_files(paths)
@@ -150,7 +168,12 @@ def ingest_files(
                 report.files = [FileReport(r.file, f.rows, f.first_row)
                                 for r, f in zip(report.files, known, strict=True)]  # fmt: skip
         else:
-            _ingest_batch(ws, db, inputs, mapping, report, progress, on_file)
+            target = ws.batch_dir(batch_id)
+            if target.exists():  # an orphan: written by a run that died before its commit
+                shutil.rmtree(target)
+            (write or _ingest_batch)(ws, db, inputs, mapping, report, progress, on_file)
+            ws.refresh_records_view(db)
+            refresh_subject_index(ws, db)
     finally:
         if con is None:
             db.close()
@@ -190,9 +213,7 @@ def _ingest_batch(
     progress: Progress | None,
     on_file: OnFile | None,
 ) -> None:
-    target = ws.batch_dir(report.batch_id)
-    if target.exists():  # an orphan: written by a run that died before its commit
-        shutil.rmtree(target)
+    """DuckDB's part of ``ingest_files``: stage the files, write the new records, publish."""
     totals = [item.source.total_rows for item in inputs]
     total = None if None in totals else sum(t or 0 for t in totals)
     small = total is not None and total <= INLINE_MAX_ROWS
@@ -208,27 +229,44 @@ def _ingest_batch(
         report.duplicates = good - report.loaded
         report.quarantined_by_reason = quarantine.staged_by_reason(con, staging.relation)
         report.quarantined = sum(report.quarantined_by_reason.values())
-        if not inline:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging.records_dir.rename(target)
-        batch = BatchRow(
-            report.batch_id,
-            mapping.source,
-            report.file,
-            files_sha256([item.sha256 for item in inputs]),
-            INLINE_PATH if inline else target.relative_to(ws.root).as_posix(),
-            report.rows_in,
-            report.loaded,
-            report.quarantined,
-            report.duplicates,
-            tuple(files),
-        )
-        commit_batch(con, batch, mapping, staging.relation, inline=inline)
+        records_dir = None if inline else staging.records_dir
+        publish_batch(ws, con, inputs, mapping, report, tuple(files), staging.relation, records_dir)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {INLINE_NEW}")
         staging.cleanup(con)
-    ws.refresh_records_view(con)
-    refresh_subject_index(ws, con)
+
+
+def publish_batch(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    inputs: list[InputFile],
+    mapping: SourceMapping,
+    report: IngestReport,
+    files: tuple[BatchFile, ...],
+    staged: str,
+    records_dir: Path | None,
+) -> None:
+    """The end every engine shares: the new records' folder renamed to the batch folder (none
+    when the records wait inline in ``inline_new``), then one commit of the batch row, its
+    files and its quarantine (read from ``staged``), made from the filled ``report``."""
+    inline = records_dir is None
+    target = ws.batch_dir(report.batch_id)
+    if records_dir is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        records_dir.rename(target)
+    batch = BatchRow(
+        report.batch_id,
+        mapping.source,
+        report.file,
+        files_sha256([item.sha256 for item in inputs]),
+        INLINE_PATH if inline else target.relative_to(ws.root).as_posix(),
+        report.rows_in,
+        report.loaded,
+        report.quarantined,
+        report.duplicates,
+        files,
+    )
+    commit_batch(con, batch, mapping, staged, inline=inline)
 
 
 def _stage_files(
