@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -390,18 +391,7 @@ def ingest_files_on_spark(
     progress: Progress | None = None,
 ) -> IngestReport:
     """``pipeline.ingest_files`` on Spark: the same batch id, records, quarantine and files."""
-    def write(
-        ws: Workspace,
-        con: duckdb.DuckDBPyConnection,
-        inputs: list[InputFile],
-        mapping: SourceMapping,
-        report: IngestReport,
-        progress: Progress | None,
-        on_file: OnFile | None,
-    ) -> None:
-        _write_on_spark(ws, con, inputs, mapping, report, master, progress)
-
-    return ingest_files(ws, paths, mapping, progress, write=write)
+    return ingest_files(ws, paths, mapping, progress, write=partial(_write_on_spark, master=master))
 
 
 def _write_on_spark(
@@ -410,8 +400,10 @@ def _write_on_spark(
     inputs: list[InputFile],
     mapping: SourceMapping,
     report: IngestReport,
-    master: str,
     progress: Progress | None,
+    on_file: OnFile | None,
+    *,
+    master: str,
 ) -> None:
     """Spark's part of ``ingest_files``: the executors check and write, the catalog publishes."""
     root = (ws.temp_dir / f"ingest-{report.batch_id}").resolve()
