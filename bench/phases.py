@@ -105,6 +105,50 @@ def spark_score(ws_root: Path, end: str) -> dict[str, Any]:
     }
 
 
+def spark_ingest(folder: Path, ws_root: Path) -> dict[str, Any]:
+    """The same ingest on Spark (``credence ingest --engine spark``), on a standalone cluster of
+    two one-core workers started for it: the executors read, check and write every file, the
+    catalog commits. Start-up (the application and its executors) is timed apart from the job;
+    the id digest must equal the DuckDB ingest's."""
+    import tempfile
+
+    from credence.engines import spark_cluster
+    from credence.ingest.on_spark import ingest_files_on_spark, session_for_ingest
+
+    ws = Workspace.init(ws_root)
+    loaded = quarantined = 0
+    with tempfile.TemporaryDirectory() as work:
+        state = Path(work) / "cluster"
+        cluster = spark_cluster.start(state, workers=2, cores=1, memory="3g")
+        try:
+            started = time.perf_counter()
+            session_for_ingest(cluster.master_url).range(2).count()  # the executors are up
+            startup = time.perf_counter() - started
+            job = time.perf_counter()
+            for data, mapping in json.loads((folder / "sources.json").read_text()):
+                report = ingest_files_on_spark(
+                    ws, [Path(data)], load_mapping(Path(mapping)), cluster.master_url
+                )
+                loaded += report.loaded
+                quarantined += report.quarantined
+            job_seconds = time.perf_counter() - job
+        finally:
+            spark_cluster.stop(state)
+    con = ws.connect(read_only=True)
+    try:
+        digest = con.execute("SELECT sum(hash(record_id))::VARCHAR FROM records").fetchall()
+    finally:
+        con.close()
+    return {
+        "loaded": loaded,
+        "quarantined": quarantined,
+        "id_digest": digest[0][0],
+        "job_seconds": round(job_seconds, 2),
+        "startup_seconds": round(startup, 2),
+        "executor_cores": 2,
+    }
+
+
 def floor(ws_root: Path, end: str) -> dict[str, Any]:
     return floor_scores(
         Workspace.open(ws_root),
@@ -124,6 +168,8 @@ def main(argv: list[str]) -> None:
         figures = score(Path(args[0]), args[1])
     elif phase == "spark":
         figures = spark_score(Path(args[0]), args[1])
+    elif phase == "spark_ingest":
+        figures = spark_ingest(Path(args[0]), Path(args[1]))
     elif phase == "incremental":
         from bench.incremental_bench import run as incremental_run
 

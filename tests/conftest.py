@@ -54,6 +54,9 @@ def spark_cluster_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     try:
         yield folder
     finally:
+        from credence.engines.spark_engine import stop_session
+
+        stop_session()
         spark_cluster.stop(folder)
 
 
@@ -68,8 +71,10 @@ def spark_master(spark_cluster_dir: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def spark(spark_master: str) -> Iterator[SparkSession]:
-    """A Spark session on the test cluster, one per test module (skipped without Spark)."""
+def spark(spark_master: str) -> SparkSession:
+    """A Spark session on the test cluster (skipped without Spark). The application outlives
+    the module: its JVM, warm after the first module, serves the next one, and the cluster's
+    fixture stops it at the end; a test that stopped it gets a new one here."""
     if importlib.util.find_spec("pyspark") is None or shutil.which("java") is None:
         pytest.skip("needs PySpark and Java")
     from credence.engines.spark_engine import local_session
@@ -77,6 +82,15 @@ def spark(spark_master: str) -> Iterator[SparkSession]:
     with pytest.MonkeyPatch.context() as patch:
         # a JVM this short-lived spends more on compiling than it saves: the quick compiler only
         patch.setenv("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-        session = local_session(spark_master)
-    yield session
-    session.stop()
+        return local_session(spark_master)
+
+
+SPARK_FIXTURES = {"spark", "spark_master", "spark_cluster_dir"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on the cluster runs in one xdist worker (``--dist loadgroup``): one cluster
+    and one warm Spark application for them all, not one per worker fighting for two cores."""
+    for item in items:
+        if SPARK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("spark"))

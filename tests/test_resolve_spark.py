@@ -1,6 +1,6 @@
 """Resolution on Spark: the same comparison levels, training, model and decisions as on DuckDB.
 
-One Spark session serves the whole module (starting one takes seconds) and stops at its end.
+One Spark application serves every Spark test of the worker (starting one takes seconds).
 """
 
 from __future__ import annotations

@@ -194,7 +194,7 @@ def test_governance_and_scoring_count_the_same_on_a_city_with_links(
 
 @needs_java
 def test_spark_scores_a_city_with_links_as_duckdb_does(
-    scored_city: ScoredCity, tmp_path: Path
+    scored_city: ScoredCity, spark_master: str, tmp_path: Path
 ) -> None:
     pytest.importorskip("pyspark", reason="the Spark extra is not installed")
     root = copy_city(scored_city, tmp_path / "ws")
@@ -205,7 +205,9 @@ def test_spark_scores_a_city_with_links_as_duckdb_does(
         expected, digest = _standing(con, duck), duck.digest(con)
     finally:
         con.close()
-    spark = score_workspace(ws, scored_city.ruleset, CITY_DAY, engine="spark")
+    spark = score_workspace(
+        ws, scored_city.ruleset, CITY_DAY, engine="spark", spark_master=spark_master
+    )
     con = ws.connect()
     try:
         run = results.require_current(con)

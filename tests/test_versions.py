@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -35,11 +36,17 @@ kinds: [court.judgment.unfulfilled]
 DAY = "2026-06-30"
 
 
-@pytest.fixture()
-def city(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
+@pytest.fixture(scope="module")
+def built_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("versions") / "ws"
     run_demo(root, people=300, organizations=40, seed=5, as_of=date(2026, 6, 30))
     return root
+
+
+@pytest.fixture()
+def city(built_city: Path, tmp_path: Path) -> Path:
+    """A private copy of the module's city: each test publishes and scores on its own."""
+    return Path(shutil.copytree(built_city, tmp_path / "ws"))
 
 
 def _variant(tmp_path: Path, version: str, bump: int = 0) -> Path:
