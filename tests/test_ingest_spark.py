@@ -2,12 +2,18 @@
 
 The synthetic city (every source, its bad rows included) is ingested into two workspaces,
 one per engine, on the test session's standalone cluster; then a source split in two files is
-ingested as one batch on both, and again on Spark, which adds nothing.
+ingested as one batch on both, and again on Spark, which adds nothing; a kill -9 of a Spark
+ingest before its commit leaves nothing visible, and a rerun completes it.
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,3 +111,60 @@ def test_a_source_in_two_files_is_one_batch_on_both_engines_and_a_rerun_adds_not
     again = ingest_files_on_spark(on_cluster, files, mapping, spark_master)
     assert again.already_ingested and again.loaded == 0
     assert _dump(on_cluster)["records"] == _dump(on_duckdb)["records"]
+
+
+# The real command line on the cluster, held still after the executors wrote the batch (checked
+# rows, records sorted by subject, id index) and before the catalog commits it: a kill -9 there
+# leaves the most work on disk that no reader may see.
+HOLD_BEFORE_COMMIT = """
+import time
+from credence.ingest import on_spark
+def hold(*args, **kwargs):
+    print("held", flush=True)
+    time.sleep(300)
+on_spark.publish_batch = hold
+from credence.cli.app import main
+main()
+"""
+
+
+@on_spark
+def test_a_kill_9_of_a_spark_ingest_leaves_nothing_visible_and_a_rerun_completes(
+    spark_master: str, tmp_path: Path
+) -> None:
+    from credence.engines.spark_engine import stop_session
+    from tests.test_ingest_many_files import CLI, FIXTURES, SOURCE, big_folder, query
+
+    stop_session()  # the cluster's two cores go to the command line's application
+    data = big_folder(tmp_path / "export")
+    root = tmp_path / "ws"
+    Workspace.init(root)
+    args = ["ingest", str(data), "-s", SOURCE, "-m", str(FIXTURES / f"{SOURCE}.yaml")]
+    args += ["-w", str(root), "-f", "json", "--engine", "spark", "--spark-master", spark_master]
+    held = subprocess.Popen(
+        [sys.executable, "-c", HOLD_BEFORE_COMMIT, *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert held.stdout is not None and held.stdout.readline().strip() == "held"
+        os.kill(held.pid, signal.SIGKILL)
+        assert held.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        if held.poll() is None:
+            held.kill()
+        _, err = held.communicate()
+    ws = Workspace.open(root)
+    (staging,) = ws.temp_dir.glob("ingest-*")
+    written = sorted(p.name for p in (staging / "records").glob("*.parquet"))
+    assert written and written[0] == "part-00000.parquet", err[-2000:]  # the executors' batch
+    for table in ("batches", "batch_files", "quarantine", "records"):
+        assert query(ws, f"SELECT count(*) FROM {table}") == [(0,)], table
+
+    done = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert not report["already_ingested"] and (report["rows_in"], report["loaded"]) == (450, 450)
+    assert not staging.exists()  # the rerun removed what the killed one left
+    on_duckdb = Workspace.init(tmp_path / "duckdb")
+    ingest_files(on_duckdb, sorted(data.glob("*.csv")), load_mapping(FIXTURES / f"{SOURCE}.yaml"))
+    assert _dump(ws) == _dump(on_duckdb)
