@@ -349,6 +349,23 @@ main()
 """
 
 
+def killed_when_held(script_and_args: list[str]) -> str:
+    """Run ``python -c SCRIPT ARGS...``, kill -9 it once it prints ``held``; its stderr."""
+    held = subprocess.Popen(
+        [sys.executable, "-c", *script_and_args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert held.stdout is not None and held.stdout.readline().strip() == "held"
+        os.kill(held.pid, signal.SIGKILL)
+        assert held.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        if held.poll() is None:
+            held.kill()
+        _, err = held.communicate()
+    return err
+
+
 def big_folder(where: Path) -> Path:
     """Three files of 150 rows each: more than an inline batch holds, so staged on disk."""
     where.mkdir()
@@ -369,18 +386,7 @@ def test_a_kill_9_mid_way_leaves_nothing_visible_and_a_rerun_completes(
     Workspace.init(root)
     args = ["ingest", str(data), "-s", SOURCE, "-m", str(FIXTURES / f"{SOURCE}.yaml")]
     args += ["-w", str(root), "-f", "json"]
-    held = subprocess.Popen(
-        [sys.executable, "-c", HOLD, where, *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert held.stdout is not None and held.stdout.readline().strip() == "held"
-        os.kill(held.pid, signal.SIGKILL)
-        assert held.wait(timeout=60) == -signal.SIGKILL
-    finally:
-        if held.poll() is None:
-            held.kill()
-        held.communicate()
+    killed_when_held([HOLD, where, *args])
     ws = Workspace.open(root)
     batch_id = pipeline.files_batch_id(
         SOURCE, [fingerprint(data / n).sha256 for n in ("a.csv", "b.csv", "c.csv")]

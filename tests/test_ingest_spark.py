@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,7 +130,14 @@ def test_a_kill_9_of_a_spark_ingest_leaves_nothing_visible_and_a_rerun_completes
     spark_master: str, tmp_path: Path
 ) -> None:
     from credence.engines.spark_engine import stop_session
-    from tests.test_ingest_many_files import CLI, FIXTURES, SOURCE, big_folder, query
+    from tests.test_ingest_many_files import (
+        CLI,
+        FIXTURES,
+        SOURCE,
+        big_folder,
+        killed_when_held,
+        query,
+    )
 
     stop_session()  # the cluster's two cores go to the command line's application
     data = big_folder(tmp_path / "export")
@@ -141,18 +145,7 @@ def test_a_kill_9_of_a_spark_ingest_leaves_nothing_visible_and_a_rerun_completes
     Workspace.init(root)
     args = ["ingest", str(data), "-s", SOURCE, "-m", str(FIXTURES / f"{SOURCE}.yaml")]
     args += ["-w", str(root), "-f", "json", "--engine", "spark", "--spark-master", spark_master]
-    held = subprocess.Popen(
-        [sys.executable, "-c", HOLD_BEFORE_COMMIT, *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert held.stdout is not None and held.stdout.readline().strip() == "held"
-        os.kill(held.pid, signal.SIGKILL)
-        assert held.wait(timeout=60) == -signal.SIGKILL
-    finally:
-        if held.poll() is None:
-            held.kill()
-        _, err = held.communicate()
+    err = killed_when_held([HOLD_BEFORE_COMMIT, *args])
     ws = Workspace.open(root)
     (staging,) = ws.temp_dir.glob("ingest-*")
     written = sorted(p.name for p in (staging / "records").glob("*.parquet"))
