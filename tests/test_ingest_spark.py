@@ -126,6 +126,7 @@ main()
 
 
 @on_spark
+@pytest.mark.own_spark_application
 def test_a_kill_9_of_a_spark_ingest_leaves_nothing_visible_and_a_rerun_completes(
     spark_master: str, tmp_path: Path
 ) -> None:

@@ -31,7 +31,7 @@ from credence.runs.results import RunResults
 from credence.runs.score import score_workspace
 from credence.store import Workspace
 from credence.store.results import CURRENT_KEY
-from tests.conftest import CITY_DAY, ScoredCity
+from tests.conftest import CITY_DAY, ScoredCity, SparkScoredCity
 from tests.test_service_support import copy_city, serve
 
 runner = CliRunner()
@@ -194,25 +194,22 @@ def test_governance_and_scoring_count_the_same_on_a_city_with_links(
 
 @needs_java
 def test_spark_scores_a_city_with_links_as_duckdb_does(
-    scored_city: ScoredCity, spark_master: str, tmp_path: Path
+    spark_scored_city: SparkScoredCity,
 ) -> None:
-    pytest.importorskip("pyspark", reason="the Spark extra is not installed")
-    root = copy_city(scored_city, tmp_path / "ws")
-    ws = Workspace.open(root)
-    con = ws.connect()
+    city = spark_scored_city
+    con = Workspace.open(city.duckdb).connect()
     try:
         duck = results.require_current(con)
         expected, digest = _standing(con, duck), duck.digest(con)
+        (links,) = con.execute("SELECT COUNT(*) FROM record_links").fetchone() or (0,)
     finally:
         con.close()
-    spark = score_workspace(
-        ws, scored_city.ruleset, CITY_DAY, engine="spark", spark_master=spark_master
-    )
-    con = ws.connect()
+    assert links > 0
+    con = Workspace.open(city.spark).connect()
     try:
         run = results.require_current(con)
-        assert run.run_id == spark.run_id and run.row["engine"] == "spark"
-        assert _standing(con, run) == expected and spark.results_digest == digest
+        assert run.run_id == city.made["run_id"] and run.row["engine"] == "spark"
+        assert _standing(con, run) == expected and city.made["results_digest"] == digest
     finally:
         con.close()
 

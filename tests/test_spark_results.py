@@ -26,7 +26,7 @@ from credence.runs.score import score_workspace
 from credence.store import Workspace
 from credence.store.layout import LAYOUT_FILE, part_of, spark_hash
 from credence.store.results import subject_scan
-from tests.conftest import ScoredCity
+from tests.conftest import ScoredCity, SparkScoredCity
 from tests.test_service_support import copy_city, serve
 
 pytest.importorskip("pyspark", reason="the Spark extra is not installed: pip install '.[spark]'")
@@ -85,42 +85,31 @@ def _answers(root: Path, codes: list[str], out: Path) -> dict[str, Any]:
 
 
 def test_a_spark_run_reads_everywhere_as_the_duckdb_run(
-    scored_city: ScoredCity, spark_master: str, tmp_path: Path
+    spark_scored_city: SparkScoredCity, tmp_path: Path
 ) -> None:
-    root = copy_city(scored_city, tmp_path / "ws")
-    ws = Workspace.open(root)
-    codes = _sample(ws)
-    con = ws.connect()
-    try:
-        digest = str(results.require_current(con).row["results_digest"])
-    finally:
-        con.close()
-    on_duckdb = _answers(root, codes, tmp_path / "duckdb")
+    city = spark_scored_city
+    codes = _sample(Workspace.open(city.duckdb))
+    on_duckdb = _answers(city.duckdb, codes, tmp_path / "duckdb")
     assert sum(len(e["lines"]) for e in on_duckdb["explain"].values()) > 20
     assert on_duckdb["lists"]["black"] and on_duckdb["page"]["score"] is not None
 
-    made = json.loads(_cli("score", "--engine", "spark", "--spark-master", spark_master,
-                           "--as-of", scored_city.as_of.isoformat(), "--format", "json",
-                           "-w", str(root)))  # fmt: skip
-    con = ws.connect()
+    con = Workspace.open(city.spark).connect()
     try:
         run = results.require_current(con)
     finally:
         con.close()
-    assert run.run_id == made["run_id"] and not run.in_catalog
-    assert made["results_digest"] == digest
-    on_spark = _answers(root, codes, tmp_path / "spark")
+    assert run.run_id == city.made["run_id"] and not run.in_catalog
+    assert city.made["results_digest"] == city.duckdb_digest
+    on_spark = _answers(city.spark, codes, tmp_path / "spark")
     for reader in on_duckdb:
         assert on_spark[reader] == on_duckdb[reader], reader
 
 
 def test_the_executors_write_each_table_as_files_sorted_by_subject(
-    scored_city: ScoredCity, spark_master: str, tmp_path: Path
+    spark_scored_city: SparkScoredCity, spark_master: str
 ) -> None:
-    ws = Workspace.open(copy_city(scored_city, tmp_path / "ws"))
-    run = score_workspace(ws, scored_city.ruleset, scored_city.as_of, engine="spark",
-                          spark_master=spark_master)  # fmt: skip
-    folder = ws.root / "results" / f"run_{run.run_id}"
+    ws = Workspace.open(spark_scored_city.spark)
+    folder = ws.root / "results" / f"run_{spark_scored_city.made['run_id']}"
     assert sorted(p.name for p in folder.iterdir()) == sorted([*RESULT_TABLES, LAYOUT_FILE])
     assert not list((ws.root / "results").glob("*.partial"))
     assert not list(ws.temp_dir.glob("spark-inputs-*"))  # the handed-over inputs are gone
@@ -209,6 +198,7 @@ def test_a_run_that_fails_half_way_leaves_nothing_a_reader_sees(
     assert sorted(p.name for p in (ws.root / "results").iterdir()) == [f"run_{run.run_id}"]
 
 
+@pytest.mark.own_spark_application
 def test_a_million_records_score_on_a_driver_of_512_megabytes(
     spark_master: str, tmp_path: Path
 ) -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlglot
 
-from credence.actions.demo import run_demo
 from credence.engines.spark_engine import (
     local_session,
     record_columns,
@@ -21,39 +21,13 @@ from credence.engines.spark_engine import (
 )
 from credence.rules.compile import Plan, Step, compile_plan
 from credence.rules.loader import default_ruleset_path, load_ruleset
-from credence.rules.spec import Ruleset
 from credence.rules.validity import valid_after
 from credence.runs.score import score_workspace
 from credence.store import Workspace
-from credence.store.overrides import add_override
-from tests.results_sql import at_run
+from tests.conftest import SparkScoredCity
 
 DAY = date(2026, 6, 30)
 THRESHOLD = "spark.sql.autoBroadcastJoinThreshold"
-needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs a Java runtime")
-
-
-@pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Ruleset, str]:
-    """A small city, one record voided, scored on DuckDB: (workspace, ruleset, DuckDB digest)."""
-    pytest.importorskip(
-        "pyspark", reason="the Spark extra is not installed: pip install '.[spark]'"
-    )
-    root = tmp_path_factory.mktemp("shuffle") / "ws"
-    run_demo(root, people=200, organizations=30, seed=21, as_of=DAY)
-    ws = Workspace.open(root)
-    con = ws.connect()
-    try:
-        (links,) = con.execute("SELECT COUNT(*) FROM record_links").fetchone() or (0,)
-        (record_id,) = con.execute(
-            at_run(con, "SELECT record_id FROM listings WHERE list_name = 'black' LIMIT 1")
-        ).fetchone() or ("",)
-        add_override(con, record_id, "void", "appeal upheld", "test")
-    finally:
-        con.close()
-    assert links > 0 and record_id  # the links and the decisions paths are both taken
-    ruleset = load_ruleset(default_ruleset_path())
-    return ws, ruleset, score_workspace(ws, ruleset, DAY).results_digest
 
 
 def _is_by_subject(partitioning: str) -> bool:
@@ -65,25 +39,38 @@ def _is_by_subject(partitioning: str) -> bool:
 
 @pytest.mark.spark
 @pytest.mark.slow
-@needs_java
-@pytest.mark.parametrize("threshold", [None, "-1"], ids=["broadcast-by-size", "only-marked"])
-def test_the_whole_run_shuffles_once_by_subject(
-    city: tuple[Workspace, Ruleset, str], threshold: str | None, spark_master: str
+def test_the_whole_run_shuffles_once_by_subject(spark_scored_city: SparkScoredCity) -> None:
+    """The shared Spark run of the city (links and a record decision, Spark's size-based
+    broadcasts on): one exchange, by subject."""
+    _shuffles_once(spark_scored_city.shuffles, spark_scored_city.inputs_exchange)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_with_no_broadcast_by_size_the_run_still_shuffles_once(
+    spark_scored_city: SparkScoredCity, spark_master: str, tmp_path: Path
 ) -> None:
     """With ``-1`` Spark broadcasts nothing by its size estimate, as at scale: still one."""
-    ws, ruleset, digest = city
+    city = spark_scored_city
+    root = tmp_path / "ws"
+    shutil.copytree(city.duckdb, root)
     session = local_session(spark_master)
     before = session.conf.get(THRESHOLD)
-    session.conf.set(THRESHOLD, threshold or before)
+    session.conf.set(THRESHOLD, "-1")
     try:
-        run = score_workspace(ws, ruleset, DAY, engine="spark", spark_master=spark_master)
+        run = score_workspace(Workspace.open(root), city.ruleset, city.as_of, engine="spark",
+                              spark_master=spark_master)  # fmt: skip
     finally:
         session.conf.set(THRESHOLD, before)
-    assert run.results_digest == digest
-    report = shuffle_report(session, compile_plan(ruleset, DAY))
+    assert run.results_digest == city.duckdb_digest
+    plan = compile_plan(city.ruleset, city.as_of)
+    _shuffles_once(shuffle_report(session, plan), shuffles(session, "cr_inputs"))
+
+
+def _shuffles_once(report: list[tuple[str, int]], inputs_exchange: list[str]) -> None:
     assert [name for name, _ in report][:3] == ["cr_inputs", "cr_requirements", "cr_measures"]
     assert sum(count for _, count in report) == 1, report
-    (partitioning,) = shuffles(session, "cr_inputs")
+    (partitioning,) = inputs_exchange
     assert _is_by_subject(partitioning), partitioning
 
 
