@@ -231,6 +231,38 @@ def test_every_reason_lands_in_quarantine_with_field_and_row(
     assert loaded[0]["consent_ref"] == "C-1"
 
 
+def test_chunks_checked_in_groups_give_what_one_chunk_gives(
+    rng: random.Random, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Parquet file read three rows at a time, its chunks checked seven rows or more a
+    statement in scan batches of two rows: the records and quarantine of one whole chunk."""
+    from credence.ingest import readers, stage
+
+    rows, expected = market_rows(rng)
+    path = write_parquet(tmp_path / "market.parquet", rows, MARKET_COLUMNS)
+    mapping = load_mapping(FIXTURES / "market-platform.yaml")
+    whole = Workspace.init(tmp_path / "whole")
+    ingest_file(whole, path, mapping)
+    monkeypatch.setattr(readers, "PARQUET_BATCH_ROWS", 3)
+    monkeypatch.setattr(stage, "GROUP_ROWS", 7)
+    monkeypatch.setattr(stage, "SCAN_BATCH_ROWS", 2)
+    checked: list[int] = []
+    scan = stage.for_parallel_scan
+    monkeypatch.setattr(stage, "for_parallel_scan", lambda tables: checked.append(
+        sum(t.num_rows for t in tables)) or scan(tables))  # fmt: skip
+    grouped = Workspace.init(tmp_path / "grouped")
+    report = ingest_file(grouped, path, mapping)
+    assert checked == [9, 9, 1] and sum(checked) == len(rows) == report.rows_in
+    assert report.quarantined == len(expected)
+    assert quarantined(grouped) == quarantined(whole)
+    ignore = {"batch_id", "ingested_at"}
+    assert [{k: v for k, v in r.items() if k not in ignore} for r in records(grouped)] == [
+        {k: v for k, v in r.items() if k not in ignore} for r in records(whole)
+    ]
+    batch = scan([pa.table({"a": list(range(5))}), pa.table({"a": [5, 6]})])
+    assert [b.num_rows for b in batch.to_batches()] == [2, 2, 1, 2] and batch.num_rows == 7
+
+
 def test_details_say_the_value_and_mask_identity_numbers(
     ws: Workspace, rng: random.Random, tmp_path: Path
 ) -> None:

@@ -1,4 +1,4 @@
-"""Check one file's rows, chunk by chunk, into a batch's staging, numbered batch-wide.
+"""Check one file's rows into a batch's staging, a million rows a statement, numbered batch-wide.
 
 Why here: both ways in, a file or many (``pipeline.py``) and one posted file (``small.py``),
 stage rows the same way. A batch of many files numbers its rows on from file to file (file k's
@@ -10,7 +10,7 @@ says where the next file begins.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,6 +26,10 @@ from credence.ingest.report import IngestReport
 from credence.ingest.staging import STAGED_SCHEMA, Staging
 
 Tick = Callable[[int], None]  # told the rows staged so far
+# Rows checked by one statement: the reader's chunks are gathered up to this many, so each
+# statement is bound once per million rows and has work enough for every core.
+GROUP_ROWS = 1 << 20
+SCAN_BATCH_ROWS = 1 << 15
 
 
 def stage_file(
@@ -52,30 +56,62 @@ def stage_file(
     offset = first_row - 1
     reached = 0
 
-    def set_aside() -> None:
+    def set_aside(lines: list[Unreadable]) -> None:
         nonlocal reached
-        lines = source.take_unreadable()
         reached = max([reached, *(line.row for line in lines)])
         rows = unreadable_rows(plan, lines, report.batch_id, offset)
         report.rows_in += staging.add_rows(con, rows)
 
-    for chunk in source.chunks():
-        set_aside()
-        reached = max(reached, highest_row(chunk))
-        chunk = shifted(chunk, offset)
-        if staging.in_memory and prepared.can_prepare(plan, chunk):  # a few rows, as posted
-            rows = prepared.staged_rows(con, plan, chunk, report.batch_id, ingested_at)
-            report.rows_in += staging.extend(con, rows)
-            continue
-        con.register(CHUNK, plan.prepare(chunk))
+    pending: list[pa.Table] = []  # prepared chunks not yet checked, fewer than GROUP_ROWS
+
+    def check_pending() -> None:
+        if not pending:
+            return
+        con.register(CHUNK, for_parallel_scan(pending))
+        pending.clear()
         try:
             report.rows_in += staging.add(con, staged_sql)
         finally:
             con.unregister(CHUNK)
         if tick is not None:
             tick(report.rows_in)
-    set_aside()
+
+    for lines, highest, ready in read_pieces(source, plan, offset):
+        set_aside(lines)
+        if ready is None:  # the lines set aside after the last chunk
+            continue
+        reached = max(reached, highest)
+        if staging.in_memory and prepared.can_prepare(plan, ready):  # a few rows, as posted
+            rows = prepared.staged_rows(con, plan, ready, report.batch_id, ingested_at)
+            report.rows_in += staging.extend(con, rows)
+            continue
+        if pending and ready.schema != pending[0].schema:
+            check_pending()
+        pending.append(ready)
+        if sum(t.num_rows for t in pending) >= GROUP_ROWS:
+            check_pending()
+    check_pending()
     return reached
+
+
+Piece = tuple[list[Unreadable], int, pa.Table | None]
+
+
+def read_pieces(source: SourceFile, plan: ChunkPlan, offset: int) -> Iterator[Piece]:
+    """The file as read: per chunk, the lines set aside before it, its highest row number as
+    read, and the chunk shifted by ``offset`` and prepared; last, the lines set aside after
+    it (no chunk)."""
+    for chunk in source.chunks():
+        lines = source.take_unreadable()
+        yield lines, highest_row(chunk), plan.prepare(shifted(chunk, offset))
+    yield source.take_unreadable(), 0, None
+
+
+def for_parallel_scan(tables: list[pa.Table]) -> pa.Table:
+    """The tables as one, in record batches of at most SCAN_BATCH_ROWS: DuckDB's threads each
+    take a batch of a registered Arrow table, so one big batch would be checked on one core."""
+    whole = pa.concat_tables(tables)
+    return pa.Table.from_batches(whole.to_batches(max_chunksize=SCAN_BATCH_ROWS), whole.schema)
 
 
 def highest_row(chunk: pa.Table) -> int:
