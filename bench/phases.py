@@ -52,7 +52,9 @@ def ingest(folder: Path, ws_root: Path) -> dict[str, Any]:
         digest = con.execute("SELECT sum(hash(record_id))::VARCHAR FROM records").fetchall()
     finally:
         con.close()
-    return {"loaded": loaded, "quarantined": quarantined, "id_digest": digest[0][0]}
+    held = sum(f.stat().st_size for f in ws.records_dir.rglob("*.parquet"))
+    return {"loaded": loaded, "quarantined": quarantined, "id_digest": digest[0][0],
+            "records_bytes": held}  # fmt: skip
 
 
 def score(ws_root: Path, end: str) -> dict[str, Any]:
