@@ -133,6 +133,5 @@ def plan_lines(results: list[dict[str, Any]], resolution: dict[str, Any], cores:
         f"inflow of a {RECORD_DAYS:,}th of the history; a code-less share of "
         f"{CODELESS_SHARE:.0%}; the benchmark's mix of about ten records per subject. "
         "Incremental rescoring (`credence score --subject`) keeps daytime changes off this path.",
-        "",
     ]
     return lines

@@ -363,7 +363,8 @@ def _report(results: list[dict[str, Any]]) -> str:
         "",
         f"Latest `make bench` run: {date.today().isoformat()}, on {cpu} cores, "
         f"{platform.python_implementation()} {platform.python_version()}, "
-        f"DuckDB memory limit 6 GB. Each phase runs in its own process; peak memory is that "
+        f"DuckDB memory limit 6 GB (3 GB for the ingest). Each phase runs in its own process; "
+        "peak memory is that "
         "process's maximum resident set size.",
         "",
         "The data: `subjects` valid codes (10% organisations), one scoring consent per person, "
