@@ -47,14 +47,19 @@ def ingest(folder: Path, ws_root: Path) -> dict[str, Any]:
         report = ingest_file(ws, Path(data), load_mapping(Path(mapping)))
         loaded += report.loaded
         quarantined += report.quarantined
+    held = sum(f.stat().st_size for f in ws.records_dir.rglob("*.parquet"))
+    return {"loaded": loaded, "quarantined": quarantined, "id_digest": _id_digest(ws),
+            "records_bytes": held}  # fmt: skip
+
+
+def _id_digest(ws: Workspace) -> str:
+    """The sum of the record ids' hashes: equal for two ingests of the same set of records."""
     con = ws.connect(read_only=True)
     try:
         digest = con.execute("SELECT sum(hash(record_id))::VARCHAR FROM records").fetchall()
     finally:
         con.close()
-    held = sum(f.stat().st_size for f in ws.records_dir.rglob("*.parquet"))
-    return {"loaded": loaded, "quarantined": quarantined, "id_digest": digest[0][0],
-            "records_bytes": held}  # fmt: skip
+    return str(digest[0][0])
 
 
 def score(ws_root: Path, end: str) -> dict[str, Any]:
@@ -136,15 +141,10 @@ def spark_ingest(folder: Path, ws_root: Path) -> dict[str, Any]:
             job_seconds = time.perf_counter() - job
         finally:
             spark_cluster.stop(state)
-    con = ws.connect(read_only=True)
-    try:
-        digest = con.execute("SELECT sum(hash(record_id))::VARCHAR FROM records").fetchall()
-    finally:
-        con.close()
     return {
         "loaded": loaded,
         "quarantined": quarantined,
-        "id_digest": digest[0][0],
+        "id_digest": _id_digest(ws),
         "job_seconds": round(job_seconds, 2),
         "startup_seconds": round(startup, 2),
         "executor_cores": 2,
